@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, the outlet spider, the pipeline into the hook chain, custom commands."""

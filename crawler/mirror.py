@@ -1,0 +1,70 @@
+"""A static copy of a site served on 127.0.0.1, for the demo and the tests (``tests/sites/<outlet>/``).
+
+URL path P is answered with the file ``root/P``, else ``root/P/index.html``, else ``root/P/index.xml``;
+the query string is ignored, as a saved copy of a site has one file per page.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+SITES = Path(__file__).resolve().parents[1] / "tests" / "sites"
+
+
+class MirrorHandler(SimpleHTTPRequestHandler):
+    def __init__(self, *args: Any, root: Path, **kwargs: Any) -> None:
+        self.root = root
+        super().__init__(*args, directory=str(root), **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        relative = unquote(urlsplit(path).path).lstrip("/")
+        target = (self.root / relative).resolve()
+        if self.root not in (target, *target.parents):
+            return str(self.root / "__outside__")  # never serve outside the copy
+        for candidate in (target, target / "index.html", target / "index.xml"):
+            if candidate.is_file():
+                return str(candidate)
+        return str(target)
+
+    def guess_type(self, path: str | Any) -> str:
+        kind = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+        return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith("xml") else kind
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test and demo output quiet
+        pass
+
+
+class Mirror:
+    """Serve one site copy on a free loopback port; use as a context manager."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(MirrorHandler, root=self.root))
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def site(self) -> dict[str, Any]:
+        """The copy's ``site.json``: its entry points and what each article should come out as."""
+        return json.loads((self.root / "site.json").read_text(encoding="utf-8"))
+
+    def start_urls(self) -> list[str]:
+        return [self.base_url + path for path in self.site()["start_paths"]]
+
+    def __enter__(self) -> Mirror:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,167 @@
+"""Runs one page through the hook chain and says what became of it: exported, duplicate or quarantined.
+
+Both the Scrapy item pipeline and ``scrapy process`` drive this class, so a page crawled live and the
+same page read back from an archive go through exactly the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from plugins.manager import get_plugin_manager, outlets_of
+from plugins.model import SCHEMA_VERSION, Draft, Outlet, Page, Unusable
+from plugins.urls import article_id, canonical_url
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_OUTLET = "unknown"
+STAT = "articles/{}".format
+
+
+class SimpleStats:
+    """The subset of Scrapy's stats collector the chain uses, for running it outside a crawl."""
+
+    def __init__(self) -> None:
+        self.values: Counter[str] = Counter()
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self.values[key] += count
+
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self.values[key] = value
+
+    def get_stats(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+@dataclass
+class Outcome:
+    """What became of a page: ``status`` is "exported", "duplicate" or "quarantined"."""
+
+    status: str
+    record: dict[str, Any] | None = None
+    reasons: list[str] | None = None
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Chain:
+    """The hook chain for one crawl or one ``scrapy process`` run.
+
+    ``settings`` is a Scrapy ``Settings``; ``stats`` a Scrapy stats
+    collector or ``SimpleStats``. Plugins keep per-run resources in ``state``.
+    """
+
+    def __init__(self, settings: Any, stats: Any = None, feed_path: str | None = None) -> None:
+        self.settings = settings
+        self.stats = stats if stats is not None else SimpleStats()
+        self.feed_path = feed_path
+        self.state: dict[str, Any] = {}
+        self.pm = get_plugin_manager(tuple(settings.getlist("PLUGINS_DISABLED")))
+        self.hook = self.pm.hook
+        self.outlets = outlets_of(self.pm)
+
+    def open(self) -> None:
+        self.hook.chain_opened(chain=self)
+
+    def close(self) -> None:
+        self.hook.chain_closed(chain=self)
+
+    def find_outlet(self, name: str | None, url: str) -> Outlet | None:
+        """The outlet by name (or display title); without a name, the outlet whose domain serves ``url``."""
+        if name:
+            key = name.strip().lower()
+            for outlet in self.outlets.values():
+                if key in (outlet.name, outlet.title.lower()):
+                    return outlet
+            return None
+        host = (urlsplit(url).hostname or "").lower()
+        for outlet in self.outlets.values():
+            if any(host == d or host.endswith("." + d) for d in outlet.domains):
+                return outlet
+        return None
+
+    def process(self, page: Page) -> Outcome:
+        """Run every stage on ``page``; never raises for a bad page: it ends quarantined instead."""
+        self.stats.inc_value(STAT("pages"))
+        outlet = self.find_outlet(page.outlet, page.url)
+        stage, record = "extract", None
+        try:
+            draft = self.hook.extract_article(page=page, outlet=outlet, chain=self)
+            if draft is None:
+                raise Unusable("no extractor could read this page")
+            stage = "clean"
+            self.hook.clean_lines(draft=draft, outlet=outlet, chain=self)
+            record = self.record_from(draft)
+            if not record["body"]:
+                raise Unusable("no article body left after removing page furniture")
+            stage = "normalise"
+            self.hook.normalise_article(article=record, chain=self)
+            stage = "deduplicate"
+            seen = self.hook.deduplicate_article(article=record, chain=self)
+            if seen:
+                self.stats.inc_value(STAT("duplicates"))
+                return Outcome("duplicate", record, [seen])
+            stage = "validate"
+            problems = [p for batch in self.hook.validate_article(article=record, chain=self) for p in batch]
+            if problems:
+                return self.quarantine(page, outlet, stage, problems, record)
+            stage = "export"
+            self.hook.export_article(article=record, chain=self)
+        except Unusable as exc:
+            return self.quarantine(page, outlet, stage, [str(exc)], record)
+        except Exception as exc:  # a plugin's bug must cost one page, not the crawl
+            logger.exception("%s failed at stage %s", page.url, stage)
+            return self.quarantine(page, outlet, stage, [f"internal error in stage {stage}: {exc!r}"], record)
+        self.stats.inc_value(STAT("exported"))
+        return Outcome("exported", record)
+
+    def quarantine(
+        self, page: Page, outlet: Outlet | None, stage: str, reasons: list[str], record: dict | None = None
+    ) -> Outcome:
+        entry = {
+            "url": page.url,
+            "outlet": outlet.name if outlet else (page.outlet or UNKNOWN_OUTLET),
+            "stage": stage,
+            "reasons": reasons,
+            "record": record if record is not None else {k: v for k, v in asdict(page).items() if k != "tree"},
+            "quarantined_at": utc_now(),
+        }
+        logger.warning("Quarantined %s (%s): %s", page.url, stage, "; ".join(reasons))
+        self.stats.inc_value(STAT("quarantined"))
+        self.hook.quarantine_article(entry=entry, chain=self)
+        return Outcome("quarantined", record, reasons)
+
+    @staticmethod
+    def record_from(draft: Draft) -> dict[str, Any]:
+        page = draft.page
+        canonical = canonical_url(draft.canonical_url or page.url)
+        record_id = article_id(canonical)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": record_id,
+            "url": page.url,
+            "canonical_url": canonical,
+            "outlet": draft.outlet.name if draft.outlet else (page.outlet or UNKNOWN_OUTLET),
+            "title": draft.title or None,
+            "published": draft.published,
+            "authors": draft.authors,
+            "tags": draft.tags,
+            "body": draft.body(),
+            "images": draft.images,
+            "groups": [],
+            "fetched_at": page.fetched_at or utc_now(),
+            "revision": 1,
+            "cluster": record_id,
+            "duplicate_of": None,
+        }

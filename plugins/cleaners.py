@@ -1,0 +1,248 @@
+"""Built-in cleaners, and the helpers outlets compose into their own.
+
+Element level: drop furniture nodes, moving figures' captions and credits into ``draft.images``.
+Text level: mark furniture lines as dropped (never edit a kept line), recording what a line tells
+(the headline, a dateline, tags, a caption) in the draft.
+"""
+
+from __future__ import annotations
+
+import re
+import lxml.html
+
+from plugins.dates import to_iso
+from plugins.hookspecs import hookimpl
+from plugins.model import Draft, Outlet
+
+# Elements that never hold article text.
+GENERIC_DROP = (
+    "script, style, noscript, template, iframe, form, button, input, select, textarea, nav, aside, "
+    "svg, canvas, object, embed, [hidden], [aria-hidden=true]"
+)
+# Class or id tokens of widgets that sit inside article containers on many sites.
+FURNITURE_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:share|sharing|social|related|comments?|newsletter|advert|ads|promo|subscribe|"
+    r"breadcrumbs?|sidebar|widget|popup|modal|cookie|donate|tags?)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+# Whole lines that are furniture on any site: skip links, share widgets, comment forms.
+GENERIC_FURNITURE = re.compile(
+    r"(?i:skip to (?:main )?content|skip to navigation|link copied to (?:your )?clipboard\.?|"
+    r"add (?:a )?reply|reply|quote|share(?: this(?: article| post| story)?)?|tweet|print|e-?mail|"
+    r"comments?|loading\s*\.*|advertisement|read more|related(?: articles| news| stories| posts)?|"
+    r"leave a (?:reply|comment)|cancel reply|post comment|"
+    r"your email address will not be published\.?(?: required fields are marked \*)?|"
+    r"required fields are marked \*|name \*|email \*|website|comment \*|"
+    r"save my name, email, and website in this browser for the next time i comment\.|"
+    r"you must be logged in to post a comment\.)"
+    r"|[×✕✖✗]+"
+)
+# A credit at the end of a caption: "(Photo: Getty Images)", "© Photo : Ministry of defence", "Photo: AP".
+CREDIT = re.compile(
+    r"\s*(?:\((?:photo|image|picture|credit|source)\s*:\s*(?P<paren>[^()]+)\)|"
+    r"©\s*(?P<copy>.+)|(?:photo|image|credit)\s*:\s*(?P<plain>[^.]+))\s*$",
+    re.IGNORECASE,
+)
+HEADLINE_MAX_WORDS = 30
+
+
+@hookimpl
+def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
+    selectors = ", ".join(filter(None, (GENERIC_DROP, *(outlet.drop_selectors if outlet else ()))))
+    for element in tree.cssselect(selectors):
+        if element is not tree and element.getparent() is not None:
+            element.drop_tree()
+    for figure in tree.cssselect("figure, .wp-caption"):
+        take_figure(figure, draft)
+    for image in tree.iter("img"):
+        draft.add_image(url=image_url(image), caption=(image.get("alt") or "").strip() or None)
+    for element in list(tree.iter()):
+        if element is tree or not isinstance(element.tag, str):
+            continue
+        tokens = f"{element.get('class', '')} {element.get('id', '')}"
+        if tokens.strip() and FURNITURE_CLASS.search(tokens) and element.getparent() is not None:
+            element.drop_tree()
+
+
+@hookimpl
+def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
+    if outlet:
+        if outlet.furniture_re:
+            drop_matching(draft, outlet.furniture_re, f"{outlet.name} furniture")
+        for cleaner in outlet.line_cleaners:
+            cleaner(draft)
+    drop_matching(draft, GENERIC_FURNITURE, "generic furniture")
+    if draft.title is None and draft.body_source == "text":
+        take_headline(draft)
+    drop_copies_of_title(draft)
+
+
+# --- element-level helpers ----------------------------------------------------------------------
+
+def image_url(image: lxml.html.HtmlElement) -> str | None:
+    return image.get("src") or image.get("data-src") or image.get("data-lazy-src")
+
+
+def take_figure(figure: lxml.html.HtmlElement, draft: Draft) -> None:
+    """Record a figure's image, caption and credit, then remove it from the body."""
+    image = next(figure.iter("img"), None)
+    caption_el = next(iter(figure.cssselect("figcaption, .wp-caption-text, .caption")), None)
+    credit_el = next(iter(figure.cssselect(".credit, .copyright, .photo-credit, .source")), None)
+    credit = " ".join(credit_el.text_content().split()) if credit_el is not None else None
+    if credit_el is not None:
+        credit_el.drop_tree()
+    caption = " ".join(caption_el.text_content().split()) if caption_el is not None else None
+    if caption and not credit:
+        caption, credit = split_credit(caption)
+    if caption is None and image is not None:
+        caption = (image.get("alt") or "").strip() or None
+    draft.add_image(url=image_url(image) if image is not None else None, caption=caption or None, credit=credit)
+    if figure.getparent() is not None:
+        figure.drop_tree()
+
+
+def split_credit(text: str) -> tuple[str, str | None]:
+    """Split "Caption text (Photo: Agency)" into ("Caption text", "Agency")."""
+    match = CREDIT.search(text)
+    if not match:
+        return text, None
+    credit = next(g for g in match.group("paren", "copy", "plain") if g)
+    return text[: match.start()].strip(), " ".join(credit.split())
+
+
+# --- text-level helpers, shared by outlets ------------------------------------------------------
+
+def drop_matching(draft: Draft, pattern: re.Pattern[str], reason: str) -> None:
+    for index, text in draft.kept():
+        if pattern.fullmatch(text):
+            draft.drop(index, reason)
+
+
+def is_headline(text: str) -> bool:
+    """Looks like a headline rather than a sentence of the article."""
+    return (
+        not text.rstrip().endswith((".", ":", ";", ","))
+        and len(text.split()) <= HEADLINE_MAX_WORDS
+        and any(c.isupper() for c in text[:1])
+    )
+
+
+def take_headline(draft: Draft) -> None:
+    """Saved page text: the first line left, when it reads as a headline, is the title."""
+    kept = draft.kept()
+    if kept and is_headline(kept[0][1]):
+        draft.title = kept[0][1]
+
+
+def drop_copies_of_title(draft: Draft) -> None:
+    if not draft.title:
+        return
+    title = fold(draft.title)
+    for index, text in draft.kept():
+        if fold(text) == title:
+            draft.drop(index, "headline")
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def take_dateline(draft: Draft, pattern: re.Pattern[str], zone: str | None, before_body: int = 6) -> None:
+    """A line near the top that is only a date is the dateline: record it as published, drop it."""
+    for index, text in draft.kept()[:before_body]:
+        if pattern.fullmatch(text):
+            draft.published = draft.published or to_iso(text, zone)
+            draft.drop(index, "dateline")
+            return
+
+
+def take_credited_captions(draft: Draft, credit_line: re.Pattern[str]) -> None:
+    """A credit line ("© Photo : ...") and the caption line just above it become an image."""
+    kept = draft.kept()
+    for position, (index, text) in enumerate(kept):
+        match = credit_line.fullmatch(text)
+        if not match:
+            continue
+        caption = None
+        if position > 0 and is_caption(kept[position - 1][1]):
+            caption_index, caption = kept[position - 1]
+            draft.drop(caption_index, "image caption")
+        draft.add_image(caption=caption, credit=" ".join(match.group("credit").split()))
+        draft.drop(index, "image credit")
+
+
+def is_caption(text: str) -> bool:
+    return len(text.split()) <= 60
+
+
+def take_inline_credited_captions(draft: Draft) -> None:
+    """A whole line ending in "(Photo: Agency)" is a photo caption, not article text."""
+    for index, text in draft.kept():
+        match = CREDIT.search(text)
+        if match and match.group("paren"):
+            caption, credit = split_credit(text)
+            draft.add_image(caption=caption or None, credit=credit)
+            draft.drop(index, "image caption")
+
+
+def take_repeated_captions(draft: Draft, before_body: int = 8) -> None:
+    """Near the top, a line printed twice (image alt text, then caption) is a photo caption."""
+    kept = draft.kept()[:before_body]
+    title = fold(draft.title or "")
+    seen: dict[str, int] = {}
+    for index, text in kept:
+        key = fold(text)
+        if key == title:
+            continue
+        if key in seen:
+            draft.add_image(caption=text)
+            draft.drop(seen[key], "image caption")
+            draft.drop(index, "image caption")
+        else:
+            seen[key] = index
+
+
+def take_tag_line(draft: Draft, marker: re.Pattern[str]) -> int | None:
+    """The comma-separated line just before ``marker`` (e.g. "Community standards") holds the tags.
+
+    Returns the position in ``draft.kept()`` of the tag line, or None.
+    """
+    kept = draft.kept()
+    for position, (index, text) in enumerate(kept):
+        if marker.fullmatch(text) and position > 0:
+            tag_index, tag_text = kept[position - 1]
+            tags = [" ".join(t.split()) for t in tag_text.split(",")]
+            if "," in tag_text and all(0 < len(t.split()) <= 5 for t in tags):
+                draft.tags = draft.tags or tags
+                draft.drop(tag_index, "tags")
+                return position - 1
+    return None
+
+
+def drop_headlines_before(draft: Draft, position: int, reason: str = "related headline") -> None:
+    """Drop the run of headline-like lines that ends just before kept line ``position``."""
+    kept = draft.kept()
+    for index, text in reversed(kept[:position]):
+        if not is_headline(text) or not is_title_case(text):
+            return
+        draft.drop(index, reason)
+
+
+def is_title_case(text: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
+
+
+def drop_run(draft: Draft, start: re.Pattern[str], end: re.Pattern[str], reason: str) -> None:
+    """Drop every line from one matching ``start`` through the first one matching ``end``."""
+    kept = draft.kept()
+    position = 0
+    while position < len(kept):
+        if start.match(kept[position][1]):
+            while position < len(kept):
+                draft.drop(kept[position][0], reason)
+                if end.search(kept[position][1]):
+                    break
+                position += 1
+        position += 1
+

@@ -1,0 +1,152 @@
+"""The objects that travel through the hook chain: pages in, drafts in the middle, records out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+class Unusable(Exception):
+    """A page that holds no article (no body, only furniture, an error page): its message is the
+    quarantine reason, so write it for a user."""
+
+
+@dataclass
+class Page:
+    """One page to process: fetched by a spider or read back by ``scrapy process``.
+
+    Exactly one of ``html`` (a saved page), ``text`` (a page's visible text) or ``body`` (article text
+    already extracted) is set. ``title`` and ``published`` are hints from the source, used when the
+    page itself says nothing better.
+    """
+
+    url: str
+    outlet: str | None = None
+    html: str | None = field(default=None, repr=False)
+    text: str | None = field(default=None, repr=False)
+    body: str | None = field(default=None, repr=False)
+    title: str | None = None
+    published: str | None = None
+    fetched_at: str | None = None
+    # Why the fetched response cannot hold an article (binary content, ...), found before extraction.
+    problem: str | None = None
+    # An already parsed lxml document, so a page the spider parsed is not parsed twice.
+    tree: Any = field(default=None, repr=False)
+
+
+@dataclass
+class Line:
+    """One paragraph-sized line of text; ``dropped`` names the cleaner that found it to be furniture."""
+
+    text: str
+    dropped: str | None = None
+
+
+# A text-level cleaner of one outlet: marks furniture in the draft, may record metadata from it.
+LineCleaner = Callable[["Draft"], None]
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """Everything the framework needs to crawl and clean one news outlet.
+
+    Discovery: the spider starts at ``start_urls`` (a sitemap, an RSS/Atom feed or a section page; the
+    kind is recognised from the response) and follows links on the same host whose path matches
+    ``listing_paths`` (more listings) or ``article_paths`` (articles). Patterns match the URL path and
+    query only, never the host, so the same rules crawl a mirror given with ``-a start_url=``.
+
+    Extraction: structured metadata first, then the CSS selectors here, then the generic extractor.
+    Cleaning: ``drop_selectors`` remove furniture elements; ``furniture_lines`` (regular expressions
+    matched against a whole stripped line) and ``line_cleaners`` remove furniture lines.
+    """
+
+    name: str
+    title: str
+    domains: tuple[str, ...]
+    start_urls: tuple[str, ...]
+    article_paths: tuple[str, ...]
+    listing_paths: tuple[str, ...] = ()
+    timezone: str | None = None
+    title_selectors: tuple[str, ...] = ("h1",)
+    body_selectors: tuple[str, ...] = ()
+    published_selectors: tuple[str, ...] = ()
+    author_selectors: tuple[str, ...] = ()
+    tag_selectors: tuple[str, ...] = ()
+    drop_selectors: tuple[str, ...] = ()
+    furniture_lines: tuple[str, ...] = ()
+    line_cleaners: tuple[LineCleaner, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
+            raise ValueError(f"outlet name {self.name!r}: use lower-case letters, digits and _ only")
+        # Compile now, so a bad pattern fails when the outlet registers, not on its first page.
+        for patterns in (self.article_paths, self.listing_paths, self.furniture_lines):
+            _any_of(patterns)
+
+    @property
+    def article_re(self) -> re.Pattern[str]:
+        return _any_of(self.article_paths)
+
+    @property
+    def listing_re(self) -> re.Pattern[str]:
+        return _any_of(self.listing_paths)
+
+    @property
+    def furniture_re(self) -> re.Pattern[str] | None:
+        return _any_of(self.furniture_lines) if self.furniture_lines else None
+
+
+_compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _any_of(patterns: Sequence[str]) -> re.Pattern[str]:
+    key = tuple(patterns)
+    if key not in _compiled:
+        # A leading "(?i)" applies to its own pattern only once the patterns are joined.
+        scoped = (f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in patterns)
+        joined = "|".join(scoped) or r"(?!)"
+        _compiled[key] = re.compile(joined)
+    return _compiled[key]
+
+
+@dataclass
+class Draft:
+    """An article being built: metadata found so far and the body as lines, furniture still marked."""
+
+    page: Page
+    outlet: Outlet | None
+    canonical_url: str | None = None
+    title: str | None = None
+    published: str | None = None
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    # How the body was found: "selector", "generic", "text" or "body" (for debugging and stats).
+    body_source: str = ""
+
+    def set_lines(self, texts: Sequence[str]) -> None:
+        self.lines = [Line(t.strip()) for t in texts if t and t.strip()]
+
+    def drop(self, index: int, reason: str) -> None:
+        if self.lines[index].dropped is None:
+            self.lines[index].dropped = reason
+
+    def kept(self) -> list[tuple[int, str]]:
+        """(index, text) of the lines no cleaner has dropped, in order."""
+        return [(i, line.text) for i, line in enumerate(self.lines) if line.dropped is None]
+
+    def body(self) -> str:
+        return "\n\n".join(text for _, text in self.kept())
+
+    def add_image(self, url: str | None = None, caption: str | None = None, credit: str | None = None) -> None:
+        for image in self.images:
+            if caption and image["caption"] == caption:  # the same photo seen as alt text and caption
+                image["url"] = image["url"] or url
+                image["credit"] = image["credit"] or credit
+                return
+        self.images.append({"url": url, "caption": caption, "credit": credit})

@@ -1,0 +1,32 @@
+"""Checking a record against the expectations written beside an outlet (cases) or a mirror (site.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def check_record(record: dict[str, Any], expect: dict[str, Any]) -> None:
+    """Assert every expectation; each key is optional.
+
+    title, published, tags, authors: equal. body_contains: each string is in the body.
+    body_excludes: no string is in the body. images: each listed image (a subset of url, caption, credit)
+    is among the record's images. groups: each id is among the record's group ids; groups_absent: none is.
+    published_not_prefix: published does not start with it (a live clock must not become the date).
+    """
+    for key in ("title", "published", "tags", "authors"):
+        if key in expect:
+            assert record[key] == expect[key], f"{key}: {record[key]!r} != {expect[key]!r}"
+    body = record["body"]
+    for text in expect.get("body_contains", []):
+        assert text in body, f"body lost {text!r}"
+    for text in expect.get("body_excludes", []):
+        assert text not in body, f"furniture {text!r} left in body"
+    for wanted in expect.get("images", []):
+        assert any(all(image.get(k) == v for k, v in wanted.items()) for image in record["images"]), (
+            f"image {wanted!r} not among {record['images']!r}"
+        )
+    if "published_not_prefix" in expect:
+        assert not (record["published"] or "").startswith(expect["published_not_prefix"])
+    ids = {group["id"] for group in record["groups"]}
+    assert set(expect.get("groups", [])) <= ids, f"groups {ids} lack {set(expect['groups']) - ids}"
+    assert not ids & set(expect.get("groups_absent", [])), f"forbidden groups {ids & set(expect['groups_absent'])}"

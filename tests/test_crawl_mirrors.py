@@ -1,0 +1,74 @@
+"""End to end: the real ``scrapy crawl <outlet>`` against each outlet's mirror on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.mirror import Mirror
+from plugins.export import validator
+from tests.conftest import FAST, SITES, read_jsonl, run_scrapy
+from tests.expect import check_record
+
+OUTLETS = sorted(p.name for p in SITES.iterdir() if (p / "site.json").is_file())
+
+
+def crawl(outlet: str, mirror: Mirror, tmp_path: Path, *extra: str):
+    feed = tmp_path / f"{outlet}.jsonl"
+    result = run_scrapy(
+        "crawl", outlet, "-a", "start_url=" + ",".join(mirror.start_urls()), "-O", str(feed),
+        "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST, *extra,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result, feed
+
+
+def test_every_outlet_has_a_mirror():
+    assert set(OUTLETS) == {"presstv", "crowdstack", "syriaishere", "alalam", "southfront", "sputnik"}
+
+
+@pytest.mark.parametrize("outlet", OUTLETS)
+def test_crawl_of_the_mirror_exports_every_article_clean_and_quarantines_the_rest(outlet: str, tmp_path: Path):
+    with Mirror(SITES / outlet) as mirror:
+        site = mirror.site()
+        result, feed = crawl(outlet, mirror, tmp_path)
+
+    records = read_jsonl(feed)
+    for record in records:
+        errors = [e.message for e in validator().iter_errors(record)]
+        assert not errors, (record["url"], errors)
+        assert record["outlet"] == outlet
+    by_path = {urlsplit(r["url"]).path: r for r in records}
+    assert sorted(by_path) == sorted(a["path"] for a in site["articles"]), "feed holds other articles than expected"
+    assert len(records) == len(by_path), "an article was exported twice"
+    for article in site["articles"]:
+        check_record(by_path[article["path"]], article["expect"])
+
+    quarantine = tmp_path / f"{outlet}.quarantine.jsonl"
+    entries = read_jsonl(quarantine) if quarantine.exists() else []
+    assert sorted(urlsplit(e["url"]).path for e in entries) == sorted(site.get("quarantined", []))
+    for entry in entries:
+        assert entry["reasons"] and all(isinstance(r, str) and r for r in entry["reasons"])
+        assert f"Quarantined {entry['url']}" in result.stderr, "a quarantined page must be logged"
+    summary = f"{outlet}: {len(records) + len(entries)} article pages -> {len(records)} exported, {len(entries)} quarantined"
+    assert summary in result.stderr
+
+
+def test_crawl_without_flags_writes_the_outlet_feed_under_output(tmp_path: Path):
+    # Run from a copy of the project files so the real output/ stays untouched.
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "scrapy.cfg").write_text((root / "scrapy.cfg").read_text())
+    with Mirror(SITES / "sputnik") as mirror:
+        result = run_scrapy("crawl", "sputnik", "-a", "start_url=" + ",".join(mirror.start_urls()), *FAST,
+                            cwd=tmp_path, env={"PYTHONPATH": str(root)})
+        expected = len(mirror.site()["articles"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    feed = tmp_path / "output" / "sputnik.jsonl"
+    assert len(read_jsonl(feed)) == expected
+    assert (tmp_path / "output" / "state.sqlite").exists()
+    # The feed is UTF-8 JSON Lines with non-ASCII characters written as they are.
+    assert "\\u2019" not in feed.read_text(encoding="utf-8")
+    json.loads(feed.read_text(encoding="utf-8").splitlines()[0])
