@@ -14,16 +14,10 @@ from plugins.dates import to_iso
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
-# Elements that never hold article text.
+# Elements that never hold article text. Not <form>: ASP.NET pages wrap the whole page in one.
 GENERIC_DROP = (
-    "script, style, noscript, template, iframe, form, button, input, select, textarea, nav, aside, "
-    "svg, canvas, object, embed, [hidden], [aria-hidden=true]"
-)
-# Class or id tokens of widgets that sit inside article containers on many sites.
-FURNITURE_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:share|sharing|social|related|comments?|newsletter|advert|ads|promo|subscribe|"
-    r"breadcrumbs?|sidebar|widget|popup|modal|cookie|donate|tags?)(?:$|[-_\s])",
-    re.IGNORECASE,
+    "script, style, noscript, template, iframe, button, input, select, textarea, nav, aside, svg, canvas, "
+    "object, embed"
 )
 # Whole lines that are furniture on any site: skip links, share widgets, comment forms.
 GENERIC_FURNITURE = re.compile(
@@ -56,12 +50,6 @@ def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None)
         take_figure(figure, draft)
     for image in tree.iter("img"):
         draft.add_image(url=image_url(image), caption=(image.get("alt") or "").strip() or None)
-    for element in list(tree.iter()):
-        if element is tree or not isinstance(element.tag, str):
-            continue
-        tokens = f"{element.get('class', '')} {element.get('id', '')}"
-        if tokens.strip() and FURNITURE_CLASS.search(tokens) and element.getparent() is not None:
-            element.drop_tree()
 
 
 @hookimpl
