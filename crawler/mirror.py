@@ -37,6 +37,10 @@ class MirrorHandler(SimpleHTTPRequestHandler):
         kind = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
         return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith("xml") else kind
 
+    def list_directory(self, path: str | Any) -> None:
+        self.send_error(404, "No such page")  # a saved site has no directory listings
+        return None
+
     def log_message(self, format: str, *args: Any) -> None:  # keep test and demo output quiet
         pass
 

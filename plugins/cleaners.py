@@ -34,7 +34,7 @@ GENERIC_FURNITURE = re.compile(
 # A credit at the end of a caption: "(Photo: Getty Images)", "© Photo : Ministry of defence", "Photo: AP".
 CREDIT = re.compile(
     r"\s*(?:\((?:photo|image|picture|credit|source)\s*:\s*(?P<paren>[^()]+)\)|"
-    r"©\s*(?P<copy>.+)|(?:photo|image|credit)\s*:\s*(?P<plain>[^.]+))\s*$",
+    r"©\s*(?:photo\s*:\s*)?(?P<copy>.+)|(?:photo|image|credit)\s*:\s*(?P<plain>[^.]+))\s*$",
     re.IGNORECASE,
 )
 HEADLINE_MAX_WORDS = 30
@@ -76,7 +76,10 @@ def take_figure(figure: lxml.html.HtmlElement, draft: Draft) -> None:
     image = next(figure.iter("img"), None)
     caption_el = next(iter(figure.cssselect("figcaption, .wp-caption-text, .caption")), None)
     credit_el = next(iter(figure.cssselect(".credit, .copyright, .photo-credit, .source")), None)
-    credit = " ".join(credit_el.text_content().split()) if credit_el is not None else None
+    credit = None
+    if credit_el is not None:
+        text = " ".join(credit_el.text_content().split())
+        credit = split_credit(text)[1] or text
     if credit_el is not None:
         credit_el.drop_tree()
     caption = " ".join(caption_el.text_content().split()) if caption_el is not None else None

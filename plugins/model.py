@@ -144,9 +144,12 @@ class Draft:
         return "\n\n".join(text for _, text in self.kept())
 
     def add_image(self, url: str | None = None, caption: str | None = None, credit: str | None = None) -> None:
+        """Record an image; the same photo met again (by URL, or by caption: alt text and caption line)
+        fills in what the first sighting lacked instead of adding a second entry."""
         for image in self.images:
-            if caption and image["caption"] == caption:  # the same photo seen as alt text and caption
+            if (url and image["url"] == url) or (caption and image["caption"] == caption):
                 image["url"] = image["url"] or url
+                image["caption"] = image["caption"] or caption
                 image["credit"] = image["credit"] or credit
                 return
         self.images.append({"url": url, "caption": caption, "credit": credit})

@@ -17,7 +17,8 @@ from scrapy.utils.sitemap import Sitemap
 from plugins.model import Outlet, Page
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
-_XML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(?P<root>[\w:]+)", re.DOTALL)
+# The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions and comments.
+_XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)*<(?P<root>[\w:]+)", re.DOTALL)
 # Feeds are parsed without entity resolution or network access: feeds are untrusted input.
 _FEED_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
@@ -60,7 +61,7 @@ class OutletSpider(Spider):
         """An entry point or listing: a sitemap, a feed or an HTML page of links."""
         body = gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
         root = _XML_START.match(body[:2048])
-        root_name = root.group("root").split(":")[-1] if root else ""
+        root_name = root.group("root").split(b":")[-1].decode("ascii", "replace") if root else ""
         if root_name in ("urlset", "sitemapindex"):
             sitemap = Sitemap(body)
             for entry in sitemap:

@@ -1,0 +1,115 @@
+"""Sputnik News, English edition (sputniknews.com, since 2023 sputnikglobe.com): its Middle East section.
+
+URLs: around 2014-2016 ``/middleeast/20150102/1016459432.html``; 2016-2021 ``/middleeast/201501021016459432/``
+(the same date and id run together, later with a slug: ``/middleeast/201803151062548055-some-slug/``);
+since 2021 ``/20230308/some-slug-1108023456.html``. Discovery: the RSS feed
+(``/export/rss2/archive/index.xml``, all sections), the Middle East section page (``/middleeast/``) and
+its day archives (``/middleeast/20141230/``); other sections are not followed.
+
+Markup, 2016-2021 (the layout of the seed page): the article is ``div.b-article``: a header with the
+``h1`` (``.b-article__header-title``) and photo, ``.b-article__refs`` (``time.b-article__refs-date``,
+the section link, the author, "Get short URL"), the lead ``.b-article__lead``, the text
+``.b-article__text`` (``itemprop=articleBody``) with in-text photos and ``.b-inject`` boxes (a related
+article's photo, credit and headline), then the tags, likes, related headlines and ``.b-comments``.
+Since 2021: ``div.article`` with ``h1.article__title``, ``.article__announce-text`` (the lead),
+``.article__info-date``, ``.article__body`` made of ``.article__block[data-type]`` (``text``, ``media``,
+``article`` = an inline related article; photos are ``.media`` with a ``.media__copyright`` line), and
+``ul.tags``.
+
+Furniture (as page text): a live clock ("09:53 GMT20 January 2021"; in 2017-2018 "08:17 GMT +315 March
+2018"): the time the page was fetched, never the publication date; "Listen Live"; the section name;
+"Get short URL"; now and then a story link with its count ("Violence Erupts as Islamic State Rises
+(1881)") and view/comment counters; photo captions followed by a "© Photo : ..." / "© AFP 2018/ ..."
+credit; "READ MORE: <headline>" links in the text; the related headlines and the tag line at the end;
+"Community standards" / "Discussion".
+"""
+
+import re
+from functools import partial
+
+from plugins.cleaners import (
+    drop_headlines_before,
+    drop_matching,
+    is_headline,
+    take_credited_captions,
+    take_tag_line,
+)
+from plugins.hookspecs import hookimpl
+from plugins.model import Draft, Outlet
+
+# "09:53 GMT20 January 2021" (clock and date in two elements, no space between), "08:17 GMT +315 March 2018"
+# (the offset "+3" runs into the day "15").
+LIVE_CLOCK = re.compile(r"\d{1,2}:\d{2}\s*GMT\s*(?:[+-]\d)?\s*\d{1,2}\s+[A-Z][a-z]+\s+\d{4}")
+CREDIT_LINE = re.compile(r"©\s*(?:Photo\s*:\s*)?(?P<credit>.+)")
+COMMUNITY = re.compile(r"Community standards\s*(?:Discussion)?|Discussion", re.IGNORECASE)
+# A story ("trend") link under "Get short URL": its title and the number of articles in it.
+STORY_LINK = re.compile(r".{3,120}\s\(\d+\)")
+HEADER_LINES = 8
+
+
+def drop_header(draft: Draft) -> None:
+    """The section name stands just above "Get short URL" (below "Listen Live"), a story link with its
+    article count sometimes just below it; the live clock is dropped wherever it is."""
+    lines = draft.lines[:HEADER_LINES]
+    for index, line in enumerate(lines):
+        if line.text != "Get short URL":
+            continue
+        if index > 0 and len(lines[index - 1].text.split()) <= 4:
+            draft.drop(index - 1, "section name")
+        after = lines[index + 1] if index + 1 < len(lines) else None
+        if after is not None and STORY_LINK.fullmatch(after.text) and is_headline(after.text):
+            draft.drop(index + 1, "story link")
+    drop_matching(draft, LIVE_CLOCK, "live clock (time of fetching, not of publication)")
+
+
+def drop_footer(draft: Draft) -> None:
+    """Tags sit just above "Community standards"; the related headlines just above the tags."""
+    tag_position = take_tag_line(draft, COMMUNITY)
+    if tag_position is not None:
+        drop_headlines_before(draft, tag_position)
+    drop_matching(draft, COMMUNITY, "sputnik furniture")
+
+
+OUTLET = Outlet(
+    name="sputnik",
+    title="Sputnik",
+    domains=("sputniknews.com", "sputnikglobe.com"),
+    start_urls=("https://sputniknews.com/export/rss2/archive/index.xml", "https://sputniknews.com/middleeast/"),
+    article_paths=(
+        r"^/(?:[a-z_]+/)?\d{8}/[\w-]+\.html$",  # /middleeast/20150102/1016459432.html, /20230308/slug-1108023456.html
+        r"^/[a-z_]+/\d{12,}(?:-[\w-]+)?/?$",  # /middleeast/201501021016459432/, /middleeast/201803151062548055-slug/
+    ),
+    # The Middle East section and its day archives only: the rest of the site seldom reports on Syria.
+    listing_paths=(r"^/middleeast/?(?:\?page=\d+)?$", r"^/middleeast/\d{8}/?$"),
+    timezone="Europe/Moscow",
+    title_selectors=(".b-article__header-title h1", "h1.article__title", "h1"),
+    # The whole article block, so the lead (outside the text element in both layouts) is kept.
+    body_selectors=(".b-article", ".article", "div[itemprop=articleBody]"),
+    published_selectors=("time.b-article__refs-date[datetime]", "time[datetime]"),
+    author_selectors=(".b-article__refs-author a", ".article__author-name", "[itemprop=author] [itemprop=name]"),
+    tag_selectors=(".b-article__tags a", ".tags .tag a", ".tags a", "ul.b-tags a"),
+    drop_selectors=(
+        # 2016-2021 layout
+        ".b-article__header-title", ".b-article__refs", ".b-article__tags", ".b-article__likes",
+        ".b-article__meta", ".b-article__related", ".b-inject", ".b-comments", ".b-share",
+        # since 2021
+        ".article__title", ".article__info", ".article__block[data-type=article]", ".article__footer",
+        ".article__userbar", ".media__copyright", ".m-buttons",
+    ),
+    furniture_lines=(
+        r"Listen Live",
+        r"Get short URL",
+        r"All materials",
+        r"Subscribe",
+        r"Search",
+        r"Register",
+        r"\d+(?:\s+\d+)?",  # view and comment counters
+        r"READ MORE:.*",  # a link to another article inside the text
+    ),
+    line_cleaners=(drop_header, partial(take_credited_captions, credit_line=CREDIT_LINE), drop_footer),
+)
+
+
+@hookimpl
+def register_outlets():
+    return [OUTLET]
