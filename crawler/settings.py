@@ -10,11 +10,10 @@ COMMANDS_MODULE = "crawler.commands"
 
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
 
-# `scrapy crawl sputnik` appends to output/sputnik.jsonl; -o/-O replace this as in any Scrapy project.
+# The feed a crawl writes when no -o/-O/FEEDS names one: `scrapy crawl sputnik` appends to
+# output/sputnik.jsonl. (Not FEEDS itself: Scrapy would write it in addition to any -o/-O file.)
 # Appending is safe because deduplication exports each story version once, across runs.
-FEEDS = {
-    "output/%(name)s.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False},
-}
+DEFAULT_FEED = "output/%(name)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
 # Quarantine file; empty means "<feed>.quarantine.jsonl" beside the first local feed.
 QUARANTINE_FILE = ""

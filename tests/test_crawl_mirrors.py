@@ -72,3 +72,13 @@ def test_crawl_without_flags_writes_the_outlet_feed_under_output(tmp_path: Path)
     # The feed is UTF-8 JSON Lines with non-ASCII characters written as they are.
     assert "\\u2019" not in feed.read_text(encoding="utf-8")
     json.loads(feed.read_text(encoding="utf-8").splitlines()[0])
+
+    # With -O the named file is the only feed: the default one is not written as well.
+    feed.unlink()
+    with Mirror(SITES / "sputnik") as mirror:
+        result = run_scrapy("crawl", "sputnik", "-a", "start_url=" + ",".join(mirror.start_urls()), *FAST,
+                            "-O", "elsewhere.jsonl", "-s", "DEDUP_STORE=other.sqlite", cwd=tmp_path,
+                            env={"PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(read_jsonl(tmp_path / "elsewhere.jsonl")) == expected
+    assert not feed.exists()

@@ -12,6 +12,7 @@ from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from crawler.spiders import use_default_feed
 from plugins.model import Page
 
 FIELDS = ("url", "outlet", "title", "published", "fetched_at", "html", "text", "body")
@@ -21,6 +22,11 @@ class ProcessSpider(Spider):
     """Reads JSON Lines and yields each line as a page; it makes no requests."""
 
     name = "process"
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        use_default_feed(settings)
 
     def __init__(self, *args: Any, path: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

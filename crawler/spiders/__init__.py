@@ -23,6 +23,13 @@ _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)
 _FEED_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
+def use_default_feed(settings: Any) -> None:
+    """Without -o/-O or FEEDS, write JSON Lines to DEFAULT_FEED (appending)."""
+    if not settings.getdict("FEEDS") and settings.get("DEFAULT_FEED"):
+        feed = {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}
+        settings.set("FEEDS", {settings.get("DEFAULT_FEED"): feed}, priority="spider")
+
+
 def split_urls(value: str) -> list[str]:
     return [u for u in re.split(r"[\s,]+", value.strip()) if u]
 
@@ -47,6 +54,11 @@ class OutletSpider(Spider):
             hosts |= set(self.outlet.domains)
         self.allowed_hosts = {h for h in hosts if h}
         self.allowed_domains = sorted(self.allowed_hosts)
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        use_default_feed(settings)
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
