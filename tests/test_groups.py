@@ -1,0 +1,428 @@
+"""The armed-group name normaliser (plugins/groups.py, plugins/groups.yaml)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import jsonschema
+import pytest
+import yaml
+
+from plugins import groups as groups_module
+from plugins.chain import SimpleStats
+from plugins.groups import (
+    DEFAULT_REGISTRY,
+    GroupMatcher,
+    RegistryError,
+    alias_conflicts,
+    find_groups,
+    normalise_article,
+    published_day,
+    read_registry,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SENTENCES = ROOT / "tests" / "data" / "groups_sentences.jsonl"
+ARTICLE_SCHEMA = ROOT / "schemas" / "article.schema.json"
+
+REQUIRED_IDS = """hts islamic-state al-qaeda free-syrian-army syrian-national-army national-front-for-liberation
+ahrar-al-sham jaysh-al-islam faylaq-al-rahman faylaq-al-sham nour-al-din-al-zenki syria-liberation-front
+jund-al-aqsa jaish-al-mujahideen suqour-al-sham jaysh-al-fatah fatah-halab jaysh-tahrir-al-sham hurras-al-din
+turkistan-islamic-party islamic-front liwa-al-tawhid syrian-democratic-forces ypg hezbollah
+khalid-ibn-al-walid-army""".split()
+VERIFIED_QIDS = {"islamic-state": "Q2429253", "al-qaeda": "Q34490", "ypg": "Q277036"}
+
+
+def ids(title: str | None, body: str | None, published: str | None = None) -> list[str]:
+    return [g["id"] for g in find_groups(title, body, published)]
+
+
+def assert_offsets(record: dict, groups: list[dict]) -> None:
+    for group in groups:
+        for m in group["mentions"]:
+            assert record[m["field"]][m["start"] : m["end"]] == m["text"], m
+
+
+# --- the registry ------------------------------------------------------------------------------------
+
+
+def test_registry_is_valid_and_holds_every_required_id():
+    data = read_registry()
+    by_id = {g["id"]: g for g in data["groups"]}
+    assert set(REQUIRED_IDS) <= set(by_id)
+    for gid, group in by_id.items():
+        # Only the Wikidata ids the reference marks as verified; never a guess.
+        assert group["wikidata"] == VERIFIED_QIDS.get(gid), gid
+
+
+def test_no_alias_belongs_to_two_groups_after_normalisation():
+    data = yaml.load(DEFAULT_REGISTRY.read_text(encoding="utf-8"), Loader=groups_module._Loader)
+    problems = alias_conflicts(data)
+    assert problems == [], "\n".join(problems)
+
+
+def test_aliases_that_fold_to_the_same_key_are_reported_as_a_conflict(tmp_path: Path):
+    def group(gid: str, alias: str) -> dict:
+        return {"id": gid, "name": gid.title(), "wikidata": None, "names": [],
+                "aliases": {"transliterations": [alias]}}
+
+    # Different strings, one name once case, spacing, articles and Jaish/Jaysh are folded.
+    data = {"version": 1, "groups": [group("one", "Jaish al-Islam"), group("two", "JAYSH AL ISLAM")]}
+    problems = alias_conflicts(data)
+    assert len(problems) == 1 and "one" in problems[0] and "two" in problems[0]
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(RegistryError, match="ambiguous aliases"):
+        read_registry(path)
+
+
+def test_a_broken_registry_is_refused_with_a_clear_message(tmp_path: Path):
+    path = tmp_path / "registry.yaml"
+    path.write_text("version: 1\ngroups:\n  - id: Bad Id\n    name: x\n    wikidata: null\n    names: []\n"
+                    "    aliases: {}\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as error:
+        read_registry(path)
+    assert str(path) in str(error.value) and "groups/0/id" in str(error.value)
+
+
+def test_an_impossible_date_is_refused_with_a_clear_message(tmp_path: Path):
+    path = tmp_path / "registry.yaml"
+    path.write_text("version: 1\ngroups:\n  - id: x\n    name: X Front\n    wikidata: null\n"
+                    "    names: [{name: X Front, from: '2013-02-30'}]\n    aliases: {}\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="impossible date '2013-02-30'"):
+        read_registry(path)
+
+
+def test_the_matcher_is_compiled_once_per_registry_path(tmp_path: Path):
+    assert GroupMatcher.load() is GroupMatcher.load(None) is GroupMatcher.load(DEFAULT_REGISTRY)
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(DEFAULT_REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
+    assert GroupMatcher.load(copy) is not GroupMatcher.load()
+    assert GroupMatcher.load(copy) is GroupMatcher.load(str(copy))
+
+
+def test_importing_the_module_compiles_nothing():
+    code = "import plugins.groups as g; assert not g._MATCHERS; print('ok')"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+# --- the seeds ---------------------------------------------------------------------------------------
+
+# What each seed names (README "What the articles name") and what it must not yield.
+SEED_EXPECTATIONS = {
+    "000": ({"free-syrian-army", "al-qaeda"}, {"hts", "islamic-state"}),
+    "001": ({"islamic-state"}, {"hts"}),
+    "002": ({"hts", "ahrar-al-sham", "suqour-al-sham", "islamic-state"}, {"al-qaeda", "jaysh-tahrir-al-sham"}),
+    "003": ({"hts", "ahrar-al-sham", "jaish-al-mujahideen", "free-syrian-army", "nour-al-din-al-zenki",
+             "jund-al-aqsa", "jaysh-al-fatah", "fatah-halab"}, set()),
+    "004": ({"jaysh-al-islam", "jaysh-tahrir-al-sham", "islamic-state", "hts"}, {"al-qaeda"}),
+}
+
+
+def seed_text(number: str) -> str:
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed folder {SEEDS} not found (tests expect the shared seeds beside the repository)")
+    return next(SEEDS.glob(f"{number}_*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("number", sorted(SEED_EXPECTATIONS))
+def test_seed_groups(number: str):
+    text = seed_text(number)
+    expected, forbidden = SEED_EXPECTATIONS[number]
+    found = find_groups(None, text)
+    got = {g["id"] for g in found}
+    assert expected <= got
+    assert not forbidden & got
+    assert_offsets({"body": text}, found)
+
+
+def test_seed_000_describes_rather_than_names_al_qaeda_except_as_an_actor():
+    text = seed_text("000")
+    mentions = {g["id"]: [m["text"] for m in g["mentions"]] for g in find_groups(None, text)}
+    # "al-Qaeda-linked group", "al-Qaeda offshoot", "al-Qaeda-linked terrorists" are descriptions;
+    # "al-Qaeda militants killed a senior commander" and "The Qaeda militants seized" are the actor.
+    assert mentions["al-qaeda"] == ["al-Qaeda", "Qaeda", "al-Qaeda"]
+    assert mentions["free-syrian-army"] == ["Free Syrian Army", "Free Syrian Army"]
+
+
+def test_seed_004_jaysh_tahrir_al_sham_is_not_hts():
+    text = seed_text("004")
+    found = {g["id"]: g for g in find_groups(None, text)}
+    jts = found["jaysh-tahrir-al-sham"]["mentions"]
+    assert [m["text"] for m in jts] == ["Jaysh Tahrir al-Sham"]
+    # The only hts mention is the al-Nusra Front of the last paragraph, never the Qalamoun group.
+    assert [m["text"] for m in found["hts"]["mentions"]] == ["al-Nusra Front"]
+    start, end = jts[0]["start"], jts[0]["end"]
+    assert all(m["end"] <= start or m["start"] >= end for m in found["hts"]["mentions"])
+
+
+def test_seed_002_lineage_names_all_land_on_hts():
+    text = seed_text("002")
+    found = {g["id"]: g for g in find_groups(None, text, "2017-07-16")}
+    names = {m["text"] for m in found["hts"]["mentions"]}
+    assert {"Hay'at Tahrir al-Sham", "HTS", "Jabhat Fateh al-Sham", "al-Nusra Front", "al-Nusra",
+            "al-Qaeda’s Syria offshoot"} <= names
+    assert found["hts"]["name_at_publication"] == "Hay'at Tahrir al-Sham"
+    assert "Nasrallah" not in names
+
+
+def test_seeds_through_the_chain(chain):
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed folder {SEEDS} not found")
+    from plugins.model import Page
+
+    for number, (expected, forbidden) in SEED_EXPECTATIONS.items():
+        page = Page(url=f"https://seeds.example/{number}", text=seed_text(number))
+        outcome = chain.process(page)
+        assert outcome.record is not None, outcome.reasons
+        got = {g["id"] for g in outcome.record["groups"]}
+        assert expected <= got and not forbidden & got, (number, got)
+        assert_offsets(outcome.record, outcome.record["groups"])
+
+
+# --- traps and spelling --------------------------------------------------------------------------------
+
+TRAPS = [
+    # (body, expected ids in order of first mention, forbidden ids)
+    ("Heavy fighting between Jaysh Tahrir al-Sham and Jaysh al-Islam.", ["jaysh-tahrir-al-sham", "jaysh-al-islam"], ["hts"]),
+    ("Jabhat Tahrir Souriya and Jabhat Tahrir Suriya are one front.", ["syria-liberation-front"], ["hts"]),
+    ("The Islamic Front took the crossing.", ["islamic-front"], ["islamic-state"]),
+    ("Fatah and Fateh officials met in Ramallah.", [], ["jaysh-al-fatah", "hts", "fatah-halab"]),
+    ("The crisis is his and this.", [], ["islamic-state"]),
+    ("The Syrian Observatory for Human Rights, the Associated Press, the Ibaa News Agency and FARS.", [], []),
+    ("Militants of an al-Qaeda-linked group and an al-Qaeda offshoot.", [], ["al-qaeda"]),
+    ("al-Qaeda militants killed a commander.", ["al-qaeda"], []),
+    ("Members of the so-called Free Syrian Army.", ["free-syrian-army"], []),
+    ("Nusra fighters shelled the town.", ["hts"], []),
+    ("Hezbollah fighters and the Golani Brigade.", ["hezbollah"], ["hts"]),
+    ("The Army of Conquest and the Conquest of the Levant Front.", ["jaysh-al-fatah", "hts"], []),
+    ("Ahrar al-Shamal and Ahrar al-Sharqiya.", ["ahrar-al-sharqiya"], ["ahrar-al-sham"]),
+    ("Daesh-held villages, al-Qaeda-affiliated fighters, ISIL-controlled towns.", ["islamic-state"], ["al-qaeda"]),
+    ("WHY IS THIS HAPPENING", [], ["islamic-state"]),
+    ("ISLAMIC STATE FIGHTERS ADVANCE", ["islamic-state"], []),
+    ("HUMAN RIGHTS", [], []),
+    ("IS fighters attacked SDF positions.", ["islamic-state", "syrian-democratic-forces"], []),
+    ("They want an Islamic state.", [], ["islamic-state"]),
+    ("Jaysh Tahrir al-Sham, HTS and JFS.", ["jaysh-tahrir-al-sham", "hts"], []),
+    ("Hayat Tahrir al-Sham, Hayyat Tahrir al-Sham, Hayyaat Tahrir al Sham, Hay’at Tahrir ash-Sham.", ["hts"], []),
+    ("Jaish al-Islam, Jaysh al Islam, JAYSH AL-ISLAM.", ["jaysh-al-islam"], []),
+    ("Ahrar ash-Sham, Ahrar as-Sham, Ahrar al Sham and Ahrar-al-Sham.", ["ahrar-al-sham"], []),
+    ("Hizbollah, Hizbullah and Hezbollah.", ["hezbollah"], []),
+    ("Kata'ib Hezbollah", ["kataib-hezbollah"], ["hezbollah"]),
+    ("اشتباكات بين هيئة تحرير الشام وحركة أحرار الشام في ريف إدلب", ["hts", "ahrar-al-sham"], []),
+    ("قاتل لداعش وبتنظيم الدولة وللدولة الإسلامية", ["islamic-state"], []),
+    ("جيش تحرير الشام في القلمون", ["jaysh-tahrir-al-sham"], ["hts"]),
+    ("الفصائل المرتبطة بتنظيم القاعدة", [], ["al-qaeda"]),
+    ("الأمين العام لحزب الله حسن نصر الله", ["hezbollah"], ["hts"]),
+]
+
+
+@pytest.mark.parametrize("body, expected, forbidden", TRAPS)
+def test_traps(body: str, expected: list[str], forbidden: list[str]):
+    found = find_groups(None, body)
+    assert [g["id"] for g in found] == expected
+    assert not set(forbidden) & {g["id"] for g in found}
+    assert_offsets({"body": body}, found)
+
+
+def test_longest_match_wins_and_mentions_keep_the_original_text():
+    body = "The Jaysh Tahrir al-Sham (not Hay'at Tahrir al-Sham) and the al-Nusra Front's fighters."
+    found = {g["id"]: [m["text"] for m in g["mentions"]] for g in find_groups(None, body)}
+    assert found == {"jaysh-tahrir-al-sham": ["Jaysh Tahrir al-Sham"],
+                     "hts": ["Hay'at Tahrir al-Sham", "al-Nusra Front"]}
+
+
+def test_acronyms_are_case_sensitive_whole_words():
+    assert ids(None, "Isis, the goddess; hts codes; Fsa; crisis; ISISX") == []
+    assert ids(None, "ISIS and ISIL and IS-held and HTS's and SDF-led") == ["islamic-state", "hts", "syrian-democratic-forces"]
+    # Acronyms that are ordinary words only count outside shouted text.
+    assert ids(None, "TIP fighters") == ["turkistan-islamic-party"]
+    assert ids(None, "A TIP OFF LED POLICE THERE") == []
+    assert ids(None, "HTS FIGHTERS SEIZE SARAQIB") == ["hts"]
+
+
+def test_titles_are_scanned_and_come_first():
+    found = find_groups("HTS clashes with Ahrar", "Daesh attacked the town.")
+    assert [g["id"] for g in found] == ["hts", "ahrar-al-sham", "islamic-state"]
+    assert found[0]["mentions"][0] == {"text": "HTS", "field": "title", "start": 0, "end": 3}
+    assert find_groups(None, None) == [] and find_groups("", "") == []
+
+
+def test_mentions_of_one_group_are_gathered_in_order():
+    body = "HTS fighters. Later Hay'at Tahrir al-Sham said that Nusra veterans ..."
+    (hts,) = find_groups("Tahrir al-Sham advances", body)
+    assert [(m["field"], m["text"]) for m in hts["mentions"]] == [
+        ("title", "Tahrir al-Sham"), ("body", "HTS"), ("body", "Hay'at Tahrir al-Sham"), ("body", "Nusra")]
+
+
+# --- dates -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "published, expected",
+    [
+        ("2015-05-01", "al-Nusra Front"),
+        ("2016-07-27", "al-Nusra Front"),
+        ("2016-07-28", "Jabhat Fateh al-Sham"),
+        ("2016-09-01", "Jabhat Fateh al-Sham"),
+        ("2017-01-28", "Hay'at Tahrir al-Sham"),
+        ("2018-01-01", "Hay'at Tahrir al-Sham"),
+        ("2018-01-01T12:30:00+03:00", "Hay'at Tahrir al-Sham"),
+        ("2016-09-01T23:59:59Z", "Jabhat Fateh al-Sham"),
+        ("2016-09-01T08:00", "Jabhat Fateh al-Sham"),
+        ("2026-01-01", "Hay'at Tahrir al-Sham"),  # dissolved in 2025: keeps its last name
+        ("2010-01-01", None),  # before it existed
+        (None, None),
+        ("not a date", None),
+    ],
+)
+def test_hts_name_at_publication(published, expected):
+    (hts,) = find_groups(None, "Nusra fighters", published)
+    assert hts["name_at_publication"] == expected
+
+
+@pytest.mark.parametrize(
+    "published, expected",
+    [
+        ("2012-06-01", "Islamic State of Iraq"),
+        ("2013-06-15", "Islamic State of Iraq and the Levant"),
+        ("2014-06-28", "Islamic State of Iraq and the Levant"),
+        ("2014-06-29", "Islamic State"),
+        ("2019-03-23T10:00:00+02:00", "Islamic State"),
+    ],
+)
+def test_islamic_state_name_at_publication(published, expected):
+    (group,) = find_groups(None, "Daesh fighters", published)
+    assert group["id"] == "islamic-state" and group["name_at_publication"] == expected
+
+
+def test_published_day_reads_dates_as_written():
+    assert str(published_day("2016-07-28T01:00:00+05:00")) == "2016-07-28"
+    assert str(published_day("2016-07-28")) == "2016-07-28"
+    assert published_day("") is None and published_day("2016-13-45") is None
+
+
+def test_aliases_whose_meaning_changed_follow_the_publication_date():
+    text = "Fighters of Tahrir al-Sham clashed with Daesh in Qalamoun."
+    assert ids(None, text, "2015-01-10")[0] == "jaysh-tahrir-al-sham"
+    assert ids(None, text, "2017-06-01")[0] == "hts"
+    assert ids(None, text)[0] == "hts"
+    fsa = "Turkish-backed FSA rebels entered the town."
+    assert ids(None, fsa, "2016-08-24") == ["free-syrian-army"]
+    assert ids(None, fsa, "2018-03-18") == ["syrian-national-army"]
+    branch = "al-Qaeda's Syria affiliate"
+    assert ids(None, branch, "2015-01-01") == ["hts"]
+    assert ids(None, branch, "2019-06-30") == ["hurras-al-din"]
+
+
+# --- output shape and hook -------------------------------------------------------------------------------
+
+
+def test_output_follows_the_article_schema():
+    schema = json.loads(ARTICLE_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema["properties"]["groups"])
+    for row in map(json.loads, SENTENCES.read_text(encoding="utf-8").splitlines()):
+        validator.validate(find_groups(row.get("title"), row["text"], row.get("published")))
+    (group,) = find_groups(None, "ISIS", "2015-01-01")
+    assert group == {
+        "id": "islamic-state", "name": "Islamic State", "wikidata": "Q2429253",
+        "name_at_publication": "Islamic State",
+        "mentions": [{"text": "ISIS", "field": "body", "start": 0, "end": 4}],
+    }
+
+
+def fake_chain(registry: str | None = None) -> SimpleNamespace:
+    return SimpleNamespace(settings={"GROUPS_REGISTRY": registry}, stats=SimpleStats(), state={})
+
+
+def test_hook_fills_groups_and_keeps_what_other_plugins_added():
+    other = {"id": "hts", "name": "Hay'at Tahrir al-Sham", "wikidata": None, "name_at_publication": None,
+             "mentions": [{"text": "HTS", "field": "title", "start": 0, "end": 3}]}
+    article = {"title": "HTS advances", "body": "HTS and Jaysh al-Islam.", "published": "2018-02-01",
+               "groups": [other]}
+    normalise_article(article=article, chain=fake_chain())
+    assert [g["id"] for g in article["groups"]] == ["hts", "jaysh-al-islam"]
+    assert [(m["field"], m["start"]) for m in article["groups"][0]["mentions"]] == [("title", 0), ("body", 0)]
+    assert article["body"] == "HTS and Jaysh al-Islam."
+
+
+def test_hook_uses_the_registry_setting(tmp_path: Path):
+    registry = tmp_path / "mini.yaml"
+    registry.write_text(
+        "version: 1\ngroups:\n  - id: test-front\n    name: Test Front\n    wikidata: null\n    names: []\n"
+        "    aliases:\n      transliterations: [Jabhat al-Test]\n",
+        encoding="utf-8",
+    )
+    chain = fake_chain(str(registry))
+    groups_module.chain_opened(chain=chain)
+    article = {"title": None, "body": "Jabhat al-Test and HTS.", "published": None, "groups": []}
+    normalise_article(article=article, chain=chain)
+    assert [g["id"] for g in article["groups"]] == ["test-front"]
+
+
+# --- evaluation over sentences in the style of real reporting ------------------------------------------------
+
+
+def test_precision_and_recall_on_the_sentence_set():
+    rows = [json.loads(line) for line in SENTENCES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 150
+    tp = fp = fn = 0
+    forbidden_hits, misses = [], []
+    for row in rows:
+        found = find_groups(row.get("title"), row["text"], row.get("published"))
+        assert_offsets({"title": row.get("title"), "body": row["text"]}, found)
+        got, expected = {g["id"] for g in found}, set(row["expected"])
+        tp += len(got & expected)
+        fp += len(got - expected)
+        fn += len(expected - got)
+        if got & set(row["forbidden"]):
+            forbidden_hits.append((row["text"], sorted(got & set(row["forbidden"]))))
+        if got != expected:
+            misses.append((row["text"], sorted(got - expected), sorted(expected - got)))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"\ngroups eval: {len(rows)} sentences, precision {precision:.3f}, recall {recall:.3f}, "
+          f"forbidden {len(forbidden_hits)}")
+    for text, extra, missing in misses:
+        print(f"  miss: {text[:80]!r} extra={extra} missing={missing}")
+    assert not forbidden_hits, forbidden_hits
+    assert precision >= 0.95 and recall >= 0.95, misses
+
+
+# --- the command -------------------------------------------------------------------------------------------
+
+
+def scrapy(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    executable = Path(sys.executable).with_name("scrapy")
+    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "scrapy"]
+    return subprocess.run([*command, "groups", *args], cwd=ROOT, input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_command_prints_groups_for_an_argument():
+    result = scrapy("Clashes between HTS and Ahrar al-Sham in Idlib")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert [g["id"] for g in found] == ["hts", "ahrar-al-sham"]
+    assert found[0]["mentions"][0] == {"text": "HTS", "field": "body", "start": 16, "end": 19}
+
+
+def test_command_reads_stdin_with_title_and_date():
+    result = scrapy("--published", "2015-05-01", "--title", "Nusra advances",
+                    stdin="اشتباكات بين هيئة تحرير الشام وحركة أحرار الشام\n")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert [g["id"] for g in found] == ["hts", "ahrar-al-sham"]
+    assert found[0]["name_at_publication"] == "al-Nusra Front"
+    assert [m["field"] for m in found[0]["mentions"]] == ["title", "body"]
+
+
+def test_command_rejects_a_bad_date():
+    result = scrapy("--published", "yesterday", "HTS")
+    assert result.returncode != 0 and "not a date" in result.stderr
+
