@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.etree
 from scrapy import Spider
@@ -15,6 +15,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from plugins.model import Outlet, Page
+from plugins.urls import TRACKING_PARAMS
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
 # The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions and comments.
@@ -116,8 +117,10 @@ class OutletSpider(Spider):
 
 
 def path_of(url: str) -> str:
+    """The part of a URL that outlet patterns match: path and query, tracking parameters left out."""
     parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)])
+    return parts.path + (f"?{query}" if query else "")
 
 
 def feed_links(body: bytes) -> list[str]:
