@@ -10,12 +10,13 @@ How a text is matched
 1. The text is split into words and the gaps between them (one ``re.split``).
 2. Every word is *folded* into a key (cached per distinct word): lower case, transliteration marks
    stripped (ḥ→h, š→sh), apostrophes of all kinds dropped, a few spelling equivalences (ee→i, oo→u,
-   ou→u, ae→ai, ai→ay, word-final ah→a), doubled letters collapsed (Hayyaat→hayat, Jaish→jaysh); Arabic
-   hamza/alef/ta marbuta/alef maqsura forms unified and diacritics dropped. Arabic-derived articles
-   (al-, al , el-, ash-, as-, an-, ad-, at-, az-, ar-, ...) are dropped entirely.
-3. Gaps of spaces (or hyphens) and apostrophes are dropped ("al-Qaeda" = "al Qaeda" = "AlQaeda");
-   any other gap (a newline, punctuation, a dash with spaces around it) becomes "|", which no alias
-   key contains, so no name is ever matched across punctuation.
+   ou→u, ae→ai, ei→ai, ai→ay, word-final ah→a), doubled letters collapsed (Hayyaat→hayat,
+   Jaish→jaysh, Jeish→jaysh); Arabic hamza/alef/ta marbuta/alef maqsura forms unified and diacritics
+   dropped. Arabic-derived articles (al-, al , el-, a-, ash-, as-, an-, ad-, at-, az-, ar-, ...) are
+   dropped entirely; an alias is also matched with its articles run into the next word ("Alsham").
+3. Gaps of spaces (or hyphens) and apostrophes are dropped ("al-Qaeda" = "al Qaeda" = "AlQaeda", and
+   "al- Aqsa" with a stray space); any other gap (a newline, punctuation, a dash with spaces around
+   it) becomes "|", which no alias key contains, so no name is ever matched across punctuation.
 4. The keys are joined into one string and scanned once with the automaton. A hit counts only when it
    starts at the start of a word (or just after Arabic clitics و ف ب ل ك) and ends at the end of one;
    a prefix sum over token lengths maps it back to the original text, so ``text[start:end]`` of every
@@ -23,10 +24,18 @@ How a text is matched
 5. Acronyms (HTS, IS, SDF ...) must equal the original text exactly, case included. Acronyms that are
    also ordinary words (IS, TIP) or have two letters do not count inside an all-capitals run of words
    ("WHY IS THIS"). English names and translations ("Islamic State", "Army of Conquest") must be
-   capitalised as in the registry, so "an Islamic state" is not the group.
+   capitalised as in the registry, so "an Islamic state" is not the group; a name of three or more
+   capitalised words may lose the capital of its head noun ("National front for Liberation").
 6. Overlapping hits are resolved longest first, so "Jaysh Tahrir al-Sham" never also yields ``hts``.
    Entries under ``not_groups`` (descriptive phrases such as "al-Qaeda-linked") win the same way and
    then yield nothing.
+7. Title and body are then settled together (``GroupMatcher._settle``): a group named in the
+   possessive right before another ("al-Qaeda's al-Nusra Front") only describes it and is dropped; an
+   acronym whose letters spell a ``not_groups`` phrase (NFL: "National Football League") is dropped
+   where the article spells it out that way, and otherwise needs an article about Syria (another group
+   or a Syrian place named) unless used as an armed group ("TIP fighters"); a name that ``not_groups``
+   gives to an organisation elsewhere ("Gaza's Army of Islam") is dropped in an article that names
+   that place and nothing Syrian.
 """
 
 from __future__ import annotations
@@ -93,15 +102,22 @@ def _split(text: str) -> list[str]:
 _SPACES = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _JOINERS = rf"\-\u2010\u2011\u2012\u2013\u2212\u00ad_{_APOS}\u200b-\u200f\u2060\ufeff\u061c"
 # A gap that may sit inside a name: spaces and apostrophes (and invisible marks), or hyphens and
-# apostrophes. A dash with spaces around it ("groups – Jaysh al-Islam") is punctuation.
-_SOFT_GAP = re.compile(rf"[{_SPACES}{_APOS}\u200b-\u200f\u2060\ufeff\u061c]*|[{_JOINERS}]+")
+# apostrophes, or hyphens followed by spaces ("Jund al- Aqsa": a hyphenation left behind). A dash with
+# spaces around it ("groups – Jaysh al-Islam") is punctuation.
+_HYPHEN_CHARS = "\\-\u2010\u2011\u2012\u2013\u2212"
+_SOFT_GAP = re.compile(
+    rf"[{_SPACES}{_APOS}\u200b-\u200f\u2060\ufeff\u061c]*|[{_JOINERS}]+|[{_HYPHEN_CHARS}]+[{_SPACES}]+"
+)
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
 BREAK = "|"
 
 # Article forms dropped before the next word. "al"/"el" also when followed by a space ("al Qaeda");
-# the others only when hyphenated, because "as", "at", "an" are English words.
+# the others only when hyphenated, because "as", "at", "an", "a" are English words ("a-" is Syria
+# Direct's assimilated article: "Failaq a-Rahman").
 _ARTICLES_SPACED = ("al", "el")
-_ARTICLES_HYPHENED = ("al", "el", "ash", "as", "an", "ad", "at", "az", "ar", "ath", "adh", "ud", "ut", "ul", "ur")
+_ARTICLES_HYPHENED = (
+    "al", "el", "a", "ash", "as", "an", "ad", "at", "az", "ar", "ath", "adh", "ud", "ut", "ul", "ur"
+)
 
 
 def _case_forms(word: str) -> set[str]:
@@ -132,7 +148,7 @@ _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe7
 _CLITICS = frozenset("وفبلك")  # and, so, with, for, like: written attached to the next word
 _DOUBLES = re.compile(r"(.)\1+")
 # Spelling equivalences of romanised Arabic, applied in this order inside a word.
-_DIGRAPHS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ae", "ai"), ("ai", "ay"))
+_DIGRAPHS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ae", "ai"), ("ei", "ai"), ("ai", "ay"))
 
 
 def _fold_char(ch: str) -> str:
@@ -251,8 +267,9 @@ def _index(text: str) -> _Indexed:
 
 def alias_keys(text: str) -> list[str]:
     """Every key under which an alias is matched: as written, with its words run together (text that
-    writes "HayatTahrir" collapses letters across the join), and, for Arabic names starting with ال,
-    after the preposition ل ("للدولة" is ل + الدولة)."""
+    writes "HayatTahrir" collapses letters across the join), with each article written into the word
+    after it ("Fatah Alsham Front", "Aljabha Alshamiya"), and, for Arabic names starting with ال, after
+    the preposition ل ("للدولة" is ل + الدولة)."""
     idx = _index(text)
     if BREAK in idx.key:
         raise ValueError(f"alias {text!r} contains punctuation that cannot be part of a name")
@@ -260,6 +277,11 @@ def alias_keys(text: str) -> list[str]:
     words = [idx.tokens[j] for j in range(1, len(idx.tokens), 2) if idx.parts[j]]
     if len(words) > 1:
         keys.append(_fold_word("".join(words)))
+    if idx.article_of:
+        parts = idx.parts[:]
+        for word, article in idx.article_of.items():
+            parts[word] = _fold_word(idx.tokens[article] + idx.tokens[word])
+        keys.append("".join(parts))
     first = next((j for j in range(1, len(idx.parts), 2) if idx.parts[j]), None)
     if first is not None and idx.parts[first].startswith("ال") and len(idx.parts[first]) > 3:
         parts = idx.parts[:]
@@ -353,6 +375,13 @@ class Alias:
     before: int | None = None
     until: date | None = None  # from this day on the alias means ``after``
     after: int | None = None
+    # An acronym that also stands for something else listed under not_groups (NFL: National Football
+    # League): it needs a text about Syria. For a not_groups phrase: the acronyms it spells.
+    ambiguous: bool = False
+    initials: frozenset[str] = frozenset()
+    # Places of another organisation of the same name ("Gaza's Army of Islam" gives "Gaza").
+    elsewhere: frozenset[str] = frozenset()
+    unsure: bool = False  # ambiguous or elsewhere: the rest of the article decides (GroupMatcher._settle)
 
     def group_on(self, day: date | None) -> int | None:
         if day is not None:
@@ -471,10 +500,13 @@ def alias_conflicts(data: dict[str, Any]) -> list[str]:
         for key in keys:
             owners.setdefault(key, {}).setdefault(gid, set()).add(rule)
             examples.setdefault((key, gid), text)
+    reported = set()
     for key, by_group in owners.items():
         if len(by_group) > 1:
             listed = ", ".join(f"{examples[(key, g)]!r} in {g or 'not_groups'}" for g in by_group)
-            problems.append(f"{listed} are the same name once normalised ({key!r})")
+            if listed not in reported:  # one alias has several keys: report a clash once
+                reported.add(listed)
+                problems.append(f"{listed} are the same name once normalised ({key!r})")
         for gid, rules in by_group.items():
             if len(rules) > 1:
                 problems.append(f"{examples[(key, gid)]!r} is listed in {gid} with different date rules")
@@ -495,6 +527,77 @@ class Match(NamedTuple):
 _CAPS_BEFORE = re.compile(r"([^\W\d_]{2,})[ \t\u00a0]+$")
 _CAPS_AFTER = re.compile(r"[ \t\u00a0]+([^\W\d_]{2,})")
 
+# The generic head noun of a name: the one word whose capital a long name may lose ("National front
+# for Liberation") while its distinctive words keep theirs ("an Islamic state of Iraq" is no name).
+_HEAD_NOUNS = frozenset(map(_fold_word, """front army forces force movement brigade brigades battalion
+    battalions party legion corps union organization organisation committee commission council division
+    units group""".split()))
+
+# A text about Syria: it says so, or names a Syrian place. Only consulted for the few aliases that also
+# mean something elsewhere (see _settle); Arabic matched inside words, after clitics and articles.
+_SYRIA = re.compile(
+    r"\b(?:Syria|Syrian|Syrians|Levant|Damascus|Aleppo|Idlib|Idleb|Homs|Hama|Latakia|Lattakia|Tartus|"
+    r"Tartous|Raqqa|Raqa|Rakka|Deir[ -](?:ez|ez-|al-|el-)?[ -]?Zou?r|Deir Ezzou?r|Deir Izzour|Hasakah|"
+    r"Hasaka|Hassakeh|Qamishli|Daraa|Deraa|Dara'a|Quneitra|Suwayda|Sweida|Afrin|Azaz|Aazaz|Manbij|Kobani|"
+    r"Kobane|Jarablus|Tal Abyad|Tell Abyad|Ras al-Ain|Ghouta|Douma|Qalamoun|Palmyra|Saraqib|Saraqeb|"
+    r"Maarat al-Numan|Ma'arat al-Nu'man|Jisr al-Shughur|Jisr ash-Shughour|Jisr al-Shughour|Ariha|"
+    r"Khan Sheikhoun|Khan Shaykhun|Atarib|Darat Izza|Sarmada|Bab al-Hawa|Euphrates|Assad|Arsal|"
+    r"Albu Kamal|Bukamal|Mayadin|Hajin|Baghuz|Tabqa|Yarmouk|Zabadani|Harasta|Jobar|Qusayr|Rastan)\b",
+    re.IGNORECASE,
+)
+_SYRIA_AR = re.compile(
+    "سوري|دمشق|حلب|إدلب|ادلب|حمص|حماة|اللاذقية|الرقة|دير الزور|الحسكة|القامشلي|درعا|عفرين|منبج|"
+    "الغوطة|القلمون|جسر الشغور|معرة النعمان|سراقب"
+)
+# An acronym used as an armed group: "TIP fighters", "HTS-held".
+_ARMED_NEXT = re.compile(
+    r"(?:['\u2019]s)?[ \t\u00a0]+(?:fighters|militants|jihadists|rebels|gunmen|militias?|factions?|"
+    r"commanders?|emirs?)\b|-(?:held|controlled)\b",
+    re.IGNORECASE,
+)
+# An acronym spelt out in brackets after its words, or its words in brackets after it.
+_BRACKETED = re.compile(r"[ \t\u00a0]*\([ \t\u00a0]*([A-Za-z]{2,8})[ \t\u00a0]*\)")
+_OPEN_BRACKET = re.compile(r"[ \t\u00a0]*\([ \t\u00a0]*")
+# "al-Qaeda's al-Nusra Front": a possessive between two names.
+_POSSESSIVE = re.compile(r"['\u2019\u2018`\u00b4][sS]?[ \t\u00a0]+")
+_POSSESSIVE_MARKS = frozenset("'\u2019\u2018`\u00b4")
+# Patterns of not_groups phrases that name another organisation of the same name by its place.
+_ELSEWHERE = (
+    re.compile(r"^(?P<place>[A-Z][^\W\d_]+)(?:['\u2019]s|-based)\s+(?P<name>.+)$"),
+    re.compile(r"^(?P<name>.+?)\s+in\s+(?P<place>[A-Z][^\W\d_]+)$"),
+)
+
+
+def _initials(phrase: str) -> frozenset[str]:
+    """The acronyms a phrase spells: the first letters of its words (hyphenated parts are words), with
+    and without its lower-case words ("Trafficking in Persons": TIP and TP)."""
+    if _ARABIC.search(phrase):
+        return frozenset()
+    words = [w for w in re.split(r"[\s\-\u2010\u2011]+", phrase) if w]
+    if len(words) < 2:
+        return frozenset()
+    every = "".join(w[0] for w in words).upper()
+    capitals = "".join(w[0] for w in words if w[0].isupper())
+    return frozenset(x for x in (every, capitals) if len(x) >= 2)
+
+
+def _elsewhere(data: dict[str, Any]) -> dict[str, set[str]]:
+    """Alias keys that not_groups gives to an organisation elsewhere, with its place: "Gaza's Army of
+    Islam", "Gaza-based Army of Islam" and "Army of Islam in Gaza" give "Army of Islam" the place Gaza."""
+    places: dict[str, set[str]] = {}
+    for block in data.get("not_groups", []):
+        for phrase in block["phrases"]:
+            for pattern in _ELSEWHERE:
+                found = pattern.match(phrase)
+                if found:
+                    for key in alias_keys(found.group("name")):
+                        places.setdefault(key, set()).add(found.group("place"))
+                    break
+    return places
+
+
+_PLACE_PATTERNS = _Cache(lambda place: re.compile(rf"\b{re.escape(place)}\b"), limit=1_000)
+
 
 class GroupMatcher:
     """The registry compiled into one automaton. Build it with ``GroupMatcher.load(path)`` (cached)."""
@@ -514,8 +617,13 @@ class GroupMatcher:
             for g in data["groups"]
             for item in g.get("aliases", {}).get("acronyms", [])
         )
+        spelt = {ini for b in data.get("not_groups", []) for p in b["phrases"] for ini in _initials(p)}
+        elsewhere = _elsewhere(data)
         table: dict[str, list[Alias]] = {}
         for gid, text, kind, options in _registry_aliases(data):
+            keys = alias_keys(text)
+            ambiguous = kind == "acronym" and text.upper() in spelt
+            places = frozenset(p for k in keys for p in elsewhere.get(k, ())) if gid else frozenset()
             alias = Alias(
                 text=text,
                 group=position[gid] if gid is not None else None,
@@ -526,8 +634,12 @@ class GroupMatcher:
                 before=position.get(options.get("before")),
                 until=_day(options.get("until")),
                 after=position.get(options.get("after")),
+                ambiguous=ambiguous,
+                initials=_initials(text) if gid is None else frozenset(),
+                elsewhere=places,
+                unsure=ambiguous or bool(places),
             )
-            for key in alias_keys(text):
+            for key in keys:
                 table.setdefault(key, []).append(alias)
         self.automaton = ahocorasick.Automaton()
         for key, aliases in table.items():
@@ -594,7 +706,12 @@ class GroupMatcher:
         if alias.kind == "proper" and any(alias.capitals):
             words = [idx.tokens[j] for j in range(first, last + 1, 2) if idx.parts[j]]
             if len(words) == len(alias.capitals):
-                return all(w[:1].isupper() for w, cap in zip(words, alias.capitals) if cap)
+                missed = [w for w, cap in zip(words, alias.capitals) if cap and not w[:1].isupper()]
+                # A long name may lose the capital of its head noun ("National front for Liberation").
+                return not missed or (
+                    len(missed) == 1 and words[0][:1].isupper() and sum(alias.capitals) > 2
+                    and _fold_word(missed[0]) in _HEAD_NOUNS
+                )
             return not alias.capitals[0] or words[0][:1].isupper()
         return True
 
@@ -616,9 +733,11 @@ class GroupMatcher:
         """The ``groups`` of an article (see schemas/article.schema.json): one entry per organisation,
         in order of first mention, title before body."""
         day = published_day(published)
+        texts = (title or "", body or "")
+        scans = self._settle(texts, [self.scan(text) for text in texts])
         found: dict[int, list[dict[str, Any]]] = {}
-        for field, text in zip(FIELDS, (title, body)):
-            for match in self.scan(text or ""):
+        for field, text, matches in zip(FIELDS, texts, scans):
+            for match in matches:
                 group = match.alias.group_on(day)
                 if group is None:
                     continue
@@ -638,6 +757,75 @@ class GroupMatcher:
                 }
             )
         return result
+
+    def _settle(self, texts: tuple[str, ...], scans: list[list[Match]]) -> list[list[Match]]:
+        """Drop the matches that the rest of the article shows are not ours: a group named in the
+        possessive before another ("al-Qaeda's al-Nusra Front" describes Nusra); an acronym that also
+        stands for something else (NFL) when the article spells out that other meaning beside it
+        ("National Football League (NFL)") or is not about Syria, unless it is used as an armed group
+        ("TIP fighters"); a name shared with an organisation elsewhere ("Army of Islam", Gaza) when the
+        article names that place and nothing Syrian."""
+        scans = [_drop_possessors(text, found) for text, found in zip(texts, scans)]
+        if not any(m.alias.unsure for found in scans for m in found):
+            return scans
+        spelt_out: set[str] = set()
+        for text, found in zip(texts, scans):
+            for i, m in enumerate(found):
+                if m.alias.group is None and m.alias.initials:
+                    bracket = _BRACKETED.match(text, m.end)
+                    if bracket and bracket.group(1).upper() in m.alias.initials:
+                        spelt_out.add(bracket.group(1).upper())
+                elif m.alias.ambiguous and i + 1 < len(found):
+                    bracket, after = _OPEN_BRACKET.match(text, m.end), found[i + 1]
+                    if bracket and bracket.end() == after.start and after.alias.group is None and \
+                            m.alias.text.upper() in after.alias.initials:
+                        spelt_out.add(m.alias.text.upper())
+        syrian: list[bool] = []
+
+        def about_syria() -> bool:
+            if not syrian:
+                plain = any(
+                    m.alias.group is not None and not m.alias.ambiguous and not m.alias.elsewhere
+                    for found in scans for m in found
+                )
+                shared = {m.alias.group for found in scans for m in found
+                          if m.alias.ambiguous and m.alias.text.upper() not in spelt_out}
+                syrian.append(plain or len(shared) > 1 or any(
+                    _SYRIA.search(text) or _SYRIA_AR.search(text) for text in texts))
+            return syrian[0]
+
+        settled = []
+        for text, found in zip(texts, scans):
+            kept = []
+            for m in found:
+                alias = m.alias
+                if alias.ambiguous:
+                    if alias.text.upper() in spelt_out:
+                        continue
+                    if not _ARMED_NEXT.match(text, m.end) and not about_syria():
+                        continue
+                elif alias.elsewhere and not about_syria() and any(
+                    _PLACE_PATTERNS[place].search(t) for place in alias.elsewhere for t in texts
+                ):
+                    continue
+                kept.append(m)
+            settled.append(kept)
+        return settled
+
+
+def _drop_possessors(text: str, found: list[Match]) -> list[Match]:
+    """Without a group named in the possessive right before another group's name: "al-Qaeda's al-Nusra
+    Front" and "al-Qaeda's Guardians of Religion" name Nusra and Hurras al-Din, and describe them."""
+    dropped = None
+    for i in range(len(found) - 1):
+        m = found[i]
+        if text[m.end : m.end + 1] in _POSSESSIVE_MARKS and m.alias.group is not None:
+            after = found[i + 1]
+            if after.alias.group is not None and after.alias.group != m.alias.group:
+                possessive = _POSSESSIVE.match(text, m.end)
+                if possessive and possessive.end() == after.start:
+                    dropped = (dropped or set()) | {i}
+    return found if dropped is None else [m for i, m in enumerate(found) if i not in dropped]
 
 
 def _longest_first(candidates: list[Match]) -> list[Match]:

@@ -28,6 +28,7 @@ from plugins.groups import (
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SENTENCES = ROOT / "tests" / "data" / "groups_sentences.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "groups_heldout.jsonl"
 ARTICLE_SCHEMA = ROOT / "schemas" / "article.schema.json"
 
 REQUIRED_IDS = """hts islamic-state al-qaeda free-syrian-army syrian-national-army national-front-for-liberation
@@ -36,6 +37,10 @@ jund-al-aqsa jaish-al-mujahideen suqour-al-sham jaysh-al-fatah fatah-halab jaysh
 turkistan-islamic-party islamic-front liwa-al-tawhid syrian-democratic-forces ypg hezbollah
 khalid-ibn-al-walid-army""".split()
 VERIFIED_QIDS = {"islamic-state": "Q2429253", "al-qaeda": "Q34490", "ypg": "Q277036"}
+# The ids the held-out set is labelled with; other groups its sentences name are neither expected nor
+# forbidden, so finding them is not counted against precision.
+HELDOUT_IDS = frozenset(REQUIRED_IDS) | {"levant-front", "jabhat-ansar-al-din", "ajnad-al-sham",
+                                         "syria-revolutionaries-front", "hazzm-movement", "jaysh-al-ahrar"}
 
 
 def ids(title: str | None, body: str | None, published: str | None = None) -> list[str]:
@@ -220,6 +225,25 @@ TRAPS = [
     ("جيش تحرير الشام في القلمون", ["jaysh-tahrir-al-sham"], ["hts"]),
     ("الفصائل المرتبطة بتنظيم القاعدة", [], ["al-qaeda"]),
     ("الأمين العام لحزب الله حسن نصر الله", ["hezbollah"], ["hts"]),
+    # Folding: the article a- (Syria Direct), "al- " with a stray space, articles run into the next word,
+    # ei = ai (Jeish, Hei`at).
+    ("Failaq a-Rahman, Ahrar a-Sham and Jund al- Aqsa.", ["faylaq-al-rahman", "ahrar-al-sham", "jund-al-aqsa"], []),
+    ("Fatah Alsham Front and Aljabha Alshamiya.", ["hts", "levant-front"], []),
+    ("Jeish al-Fath and Hei`at Tahrir al-Sham.", ["jaysh-al-fatah", "hts"], []),
+    ("National front for Liberation", ["national-front-for-liberation"], []),
+    ("an Islamic state of Iraq and Syria", [], ["islamic-state"]),
+    # A group in the possessive before another group describes it.
+    ("al-Qaeda's al-Nusra Front and al-Qaeda’s Guardians of Religion.", ["hts", "hurras-al-din"], ["al-qaeda"]),
+    # Acronyms that also mean something else need an article about Syria, or armed use.
+    ("The NFL fined the Dallas Cowboys.", [], ["national-front-for-liberation"]),
+    ("The NFL said its fighters entered Saraqib.", ["national-front-for-liberation"], []),
+    ("The Somali National Army (SNA) retook the town from al-Shabaab, the SNA said.", [], ["syrian-national-army"]),
+    ("The SNA said it had captured Ras al-Ain.", ["syrian-national-army"], []),
+    ("Japan's Self-Defense Forces (SDF) sent troops to Syria.", [], ["syrian-democratic-forces"]),
+    ("Importers need the HTS code of the goods.", [], ["hts"]),
+    # A name shared with a group elsewhere, in an article about that place.
+    ("Army of Islam militants patrolled in the Gaza Strip.", [], ["jaysh-al-islam"]),
+    ("Army of Islam militants patrolled in Douma.", ["jaysh-al-islam"], []),
 ]
 
 
@@ -369,29 +393,49 @@ def test_hook_uses_the_registry_setting(tmp_path: Path):
 # --- evaluation over sentences in the style of real reporting ------------------------------------------------
 
 
-def test_precision_and_recall_on_the_sentence_set():
-    rows = [json.loads(line) for line in SENTENCES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) >= 150
+def evaluate(path: Path, scored: frozenset[str] | None = None) -> dict:
+    """Micro precision and recall over (sentence, id) pairs of a labelled JSONL file (text, expected,
+    forbidden, optional title and published). ``scored``: only these ids count as false positives
+    (default: every id found)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     tp = fp = fn = 0
     forbidden_hits, misses = [], []
     for row in rows:
         found = find_groups(row.get("title"), row["text"], row.get("published"))
         assert_offsets({"title": row.get("title"), "body": row["text"]}, found)
         got, expected = {g["id"] for g in found}, set(row["expected"])
+        extra = {i for i in got - expected if scored is None or i in scored}
         tp += len(got & expected)
-        fp += len(got - expected)
+        fp += len(extra)
         fn += len(expected - got)
         if got & set(row["forbidden"]):
             forbidden_hits.append((row["text"], sorted(got & set(row["forbidden"]))))
-        if got != expected:
-            misses.append((row["text"], sorted(got - expected), sorted(expected - got)))
+        if extra or expected - got:
+            misses.append((row["text"], sorted(extra), sorted(expected - got)))
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"\ngroups eval: {len(rows)} sentences, precision {precision:.3f}, recall {recall:.3f}, "
-          f"forbidden {len(forbidden_hits)}")
+    print(f"\ngroups eval {path.name}: {len(rows)} sentences, precision {precision:.3f}, "
+          f"recall {recall:.3f}, forbidden {len(forbidden_hits)}")
     for text, extra, missing in misses:
         print(f"  miss: {text[:80]!r} extra={extra} missing={missing}")
-    assert not forbidden_hits, forbidden_hits
-    assert precision >= 0.95 and recall >= 0.95, misses
+    return {"rows": len(rows), "precision": precision, "recall": recall,
+            "forbidden_hits": forbidden_hits, "misses": misses}
+
+
+def test_precision_and_recall_on_the_sentence_set():
+    result = evaluate(SENTENCES)
+    assert result["rows"] >= 150
+    assert not result["forbidden_hits"], result["forbidden_hits"]
+    assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["misses"]
+
+
+def test_precision_and_recall_on_the_held_out_set():
+    # Real reporting (SOHR, Syria Direct, Enab Baladi, Reuters, AP, AFP, Al-Masdar, SANA, Sputnik, Arabic
+    # outlets ...), labelled without looking at the registry: spellings, translations, Arabic clitics,
+    # all-caps headlines, and traps (NFL football, the Somali SNA, Gaza's Army of Islam, HTS codes ...).
+    result = evaluate(HELDOUT, scored=HELDOUT_IDS)
+    assert result["rows"] >= 200
+    assert not result["forbidden_hits"], result["forbidden_hits"]
+    assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["misses"]
 
 
 # --- the command -------------------------------------------------------------------------------------------
