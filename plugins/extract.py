@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urljoin
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,9 @@ BLOCK_TAGS = {
 }
 SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
 _SPACE = re.compile(r"\s+")
+# Every page a news site serves ends its document; one that stops before </body> and </html> was cut
+# off (a dropped connection, a server that died while writing it) and may hold part of an article only.
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 
 @hookimpl
@@ -34,6 +38,8 @@ def extract_article(page: Page, outlet: Outlet | None, chain: Any) -> Draft:
     draft = Draft(page=page, outlet=outlet)
     if page.problem:
         raise Unusable(page.problem)
+    if page.html is not None and page.html.strip() and not _DOCUMENT_END.search(page.html):
+        raise Unusable("the page is cut off: its HTML ends before </body></html>, so the article may be incomplete")
     if page.html is not None or page.tree is not None:
         read_html(draft, chain)
     elif page.text is not None:
@@ -69,7 +75,8 @@ def read_html(draft: Draft, chain: Any) -> None:
     zone = outlet.timezone if outlet else None
     meta = read_metadata(tree)
 
-    draft.canonical_url = meta.get("canonical")
+    # A relative <link rel=canonical> is relative to the page it is on.
+    draft.canonical_url = urljoin(page.url, meta["canonical"]) if meta.get("canonical") else None
     draft.title = strip_site_name(meta.get("title") or first_text(tree, outlet and outlet.title_selectors or ("h1",)),
                                   meta.get("site_name"), outlet)
     draft.published = to_iso(meta.get("published"), zone)
@@ -125,7 +132,8 @@ def read_metadata(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     meta["canonical"] = (canonical[0].strip() if canonical else None) or meta.get("canonical") or first(props, "og:url")
     if not meta.get("images") and first(props, "og:image"):
         meta["images"] = [{"url": first(props, "og:image"), "caption": first(props, "og:image:alt"), "credit": None}]
-    if meta["canonical"] and not meta["canonical"].startswith(("http://", "https://")):
+    # Absolute or root-relative (resolved by the caller); any other scheme is not a page address.
+    if meta["canonical"] and not meta["canonical"].startswith(("http://", "https://", "/")):
         meta["canonical"] = None
     return meta
 

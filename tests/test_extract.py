@@ -105,3 +105,9 @@ def test_a_failing_plugin_costs_one_page_not_the_run(chain, tmp_path):
     good = chain.process(Page(url="https://news.example/g", body=ARTICLE))
     assert (bad.status, good.status) == ("quarantined", "exported")
     assert "internal error in stage normalise" in read_jsonl(tmp_path / "quarantine.jsonl")[0]["reasons"][0]
+
+
+def test_a_relative_canonical_link_is_resolved_against_the_page(chain):
+    head = "<link rel='canonical' href='/story/9/?utm_medium=rss'>"
+    outcome = chain.process(Page(url="https://news.example/story/9/amp", html=page(head, f"<article><p>{ARTICLE}</p></article>")))
+    assert outcome.record["canonical_url"] == "https://news.example/story/9"
