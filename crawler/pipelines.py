@@ -6,10 +6,13 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.feeds import JSON_LINES, FeedJournal, trim_partial_line
 from plugins.chain import STAT, Chain
+from plugins.export import quarantine_path
 from plugins.model import Page
 
 logger = logging.getLogger(__name__)
@@ -26,13 +29,28 @@ class HookChainPipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.chain = Chain(self.crawler.settings, self.crawler.stats, feed_path=local_feed(self.crawler, spider.name))
+        feed, options = local_feed(self.crawler, spider.name)
+        self.chain = Chain(self.crawler.settings, self.crawler.stats, feed_path=feed)
         self.chain.open()
+        trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
+        if feed and options.get("format") in JSON_LINES:
+            # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
+            journal = FeedJournal(feed)
+            journal.recover(self.chain)
+            self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
+            # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
+            self.crawler.signals.connect(journal.written, signal=signals.item_scraped)
 
     def close_spider(self) -> None:
         assert self.chain is not None
         self.chain.close()
-        logger.info(summary(self.crawler.spider.name, self.crawler.stats))
+        name, stats = self.crawler.spider.name, self.crawler.stats
+        logger.info(summary(name, stats))
+        gap = unaccounted(stats)
+        if gap:
+            stats.set_value(STAT("unaccounted"), gap)
+            logger.error("%s: %d article pages are unaccounted for: neither exported, quarantined nor counted "
+                         "as duplicates (see the errors above)", name, gap)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
@@ -44,19 +62,28 @@ class HookChainPipeline:
         raise DropItem(f"{outcome.status}: {'; '.join(outcome.reasons or [])} <{item.url}>")
 
 
-def local_feed(crawler: Crawler, name: str) -> str | None:
-    """Path of the first feed written to a local file, with %(name)s filled in."""
-    for uri in crawler.settings.getdict("FEEDS"):
+def local_feed(crawler: Crawler, name: str) -> tuple[str | None, dict[str, Any]]:
+    """Path (with %(name)s filled in) and options of the first feed written to a local file."""
+    for uri, options in crawler.settings.getdict("FEEDS").items():
         uri = str(uri)
         parts = urlsplit(uri)
         if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a Windows drive letter is no scheme
             path = parts.path if parts.scheme == "file" else uri
-            return path.replace("%(name)s", name).replace("%(time)s", "run")
-    return None
+            return path.replace("%(name)s", name).replace("%(time)s", "run"), options or {}
+    return None, {}
+
+
+COUNTS = ("pages", "exported", "quarantined", "duplicates")
+
+
+def unaccounted(stats: Any) -> int:
+    """Article pages that reached the chain but are neither exported, quarantined nor duplicates."""
+    pages, *outcomes = (stats.get_value(STAT(key), 0) for key in COUNTS)
+    return pages - sum(outcomes)
 
 
 def summary(name: str, stats: Any) -> str:
-    count = {key: stats.get_value(STAT(key), 0) for key in ("pages", "exported", "quarantined", "duplicates")}
+    count = {key: stats.get_value(STAT(key), 0) for key in COUNTS}
     return (
         f"{name}: {count['pages']} article pages -> {count['exported']} exported, "
         f"{count['quarantined']} quarantined, {count['duplicates']} duplicates"

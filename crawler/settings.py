@@ -9,6 +9,12 @@ SPIDER_MODULES: list[str] = []
 COMMANDS_MODULE = "crawler.commands"
 
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
+# Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AddressGuardMiddleware": 650}
+# Local feeds are written an item at a time and synced, so a killed crawl leaves no half-written record
+# (crawler/feeds.py); a JOBDIR job can be resumed after a kill, not only after a clean stop (crawler/extensions.py).
+FEED_STORAGES = {"": "crawler.feeds.DurableFileFeedStorage", "file": "crawler.feeds.DurableFileFeedStorage"}
+DUPEFILTER_CLASS = "crawler.extensions.JobDupeFilter"
 
 # The feed a crawl writes when no -o/-O/FEEDS names one: `scrapy crawl sputnik` appends to
 # output/sputnik.jsonl. (Not FEEDS itself: Scrapy would write it in addition to any -o/-O file.)
@@ -37,12 +43,18 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 
-# No article page is this large; larger responses are abandoned (and logged) rather than parsed.
+# No article page is this large; larger responses are abandoned (and logged) rather than parsed, and an
+# article's is quarantined with the reason. Gzipped sitemaps are unzipped up to the same size.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# A server that does not answer in time, or answers 5xx/408/429 (RETRY_HTTP_CODES), or drops the connection,
+# is asked RETRY_TIMES more times; then an article is quarantined with the reason.
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# Redirect chains and sitemap indexes that lead on forever (traps) end here: a news article is a few
+# redirects and a few listing levels away from an entry point.
 REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 20
 
 # Items dropped as duplicates are routine; quarantines are logged by the chain as warnings.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"

@@ -40,7 +40,8 @@ def validate_article(article: dict[str, Any]) -> list[str]:
 def quarantine_article(entry: dict[str, Any], chain: Any) -> None:
     path = quarantine_path(chain)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
+    # backslashreplace: a page with broken text (a lone surrogate) must still reach its quarantine entry.
+    with path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
 

@@ -31,6 +31,9 @@ _SPACE = re.compile(r"\s+")
 # Every page a news site serves ends its document; one that stops before </body> and </html> was cut
 # off (a dropped connection, a server that died while writing it) and may hold part of an article only.
 _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
+# Control characters (and U+FFFE, U+FFFF) are no text: HTML forbids them, broken CMS exports leave them.
+# lxml keeps some while parsing but refuses them when a cleaner edits the tree, so they go before parsing.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @hookimpl
@@ -60,7 +63,7 @@ def extract_article(page: Page, outlet: Outlet | None, chain: Any) -> Draft:
 
 def parse_html(html: str | bytes) -> lxml.html.HtmlElement:
     """Parse a page leniently; raise Unusable when there is nothing to parse."""
-    data = html.encode("utf-8") if isinstance(html, str) else html
+    data = _NOT_XML_TEXT.sub("", html).encode("utf-8") if isinstance(html, str) else html
     if not data.strip():
         raise Unusable("the page is empty")
     try:
@@ -71,7 +74,11 @@ def parse_html(html: str | bytes) -> lxml.html.HtmlElement:
 
 def read_html(draft: Draft, chain: Any) -> None:
     page, outlet = draft.page, draft.outlet
-    tree = page.tree if page.tree is not None else parse_html(page.html)
+    # A tree parsed with characters lxml refuses to write back breaks the first cleaner that edits it.
+    if page.tree is not None and not (page.html and _NOT_XML_TEXT.search(page.html)):
+        tree = page.tree
+    else:
+        tree = parse_html(page.html)
     zone = outlet.timezone if outlet else None
     meta = read_metadata(tree)
 

@@ -14,6 +14,7 @@ ENTRY_POINT_GROUP = "conflict_feeds"
 # Built-in behaviour, registered exactly as a third-party plugin would be.
 DEFAULT_PLUGINS = (
     "plugins.extract",
+    "plugins.sanity",
     "plugins.cleaners",
     "plugins.groups",
     "plugins.dedup",

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
+from http import HTTPStatus
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.etree
 from scrapy import Spider
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
 from plugins.model import Outlet, Page
 from plugins.urls import TRACKING_PARAMS
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
-# The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions and comments.
-_XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)*<(?P<root>[\w:]+)", re.DOTALL)
+# The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions, comments
+# and a document type declaration (with its internal subset, where entity bombs live: parsed safely below).
+_XML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*<(?P<root>[\w:]+)",
+    re.DOTALL,
+)
 # Feeds are parsed without entity resolution or network access: feeds are untrusted input.
 _FEED_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
@@ -39,18 +56,28 @@ class OutletSpider(Spider):
     """Crawls one outlet: sitemaps, RSS/Atom feeds and section pages lead to article pages.
 
     ``-a start_url=URL[,URL...]`` replaces the outlet's entry points and crawls that host (an archive
-    or a test mirror) with the same rules.
+    or a test mirror) with the same rules. It is the only argument: any other ``-a NAME=VALUE`` would
+    become a spider attribute, and ``-a name=../x`` would move the feed (``output/%(name)s.jsonl``).
+
+    Every article request ends as exactly one page for the chain: the page, or (``article_failed``) a
+    page whose ``problem`` says why it could not be fetched, which the chain quarantines.
     """
 
     outlet: ClassVar[Outlet]
 
     def __init__(self, *args: Any, start_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        if args or kwargs:
+            given = ", ".join([*map(repr, args), *kwargs])
+            raise ValueError(f"unknown spider argument(s) {given}: an outlet spider takes only -a start_url=URL")
+        super().__init__()
         self.start_urls = split_urls(start_url) if start_url else list(self.outlet.start_urls)
         for url in self.start_urls:
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError(f"start_url must be an http(s) URL, not {url!r}")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"start_url must be an http(s) URL with a host, not {url!r}")
         hosts = {urlsplit(u).hostname for u in self.start_urls}
+        # Hosts the user named; crawler.middlewares lets them be private addresses (a local mirror).
+        self.explicit_hosts = frozenset(hosts) if start_url else frozenset()
         if not start_url:
             hosts |= set(self.outlet.domains)
         self.allowed_hosts = {h for h in hosts if h}
@@ -68,20 +95,17 @@ class OutletSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
-            yield Request(url, callback=self.parse)
+            # An entry point may be an article itself (parse recognises it): it must not fail unaccounted.
+            is_article = bool(self.outlet.article_re.search(path_of(url)))
+            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else None)
 
     def parse(self, response: Response) -> Iterator[Request | Page]:
         """An entry point or listing: a sitemap, a feed or an HTML page of links."""
-        body = gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
+        body = self.unzipped(response)
         root = _XML_START.match(body[:2048])
         root_name = root.group("root").split(b":")[-1].decode("ascii", "replace") if root else ""
         if root_name in ("urlset", "sitemapindex"):
-            sitemap = Sitemap(body)
-            for entry in sitemap:
-                if sitemap.type == "sitemapindex":
-                    yield from self.follow_url(response, entry["loc"], listing=True)
-                else:
-                    yield from self.follow_url(response, entry["loc"])
+            yield from self.follow_sitemap(response, body)
         elif root_name in _FEED_ROOTS:
             yield from self.follow_all(response, feed_links(body))
         elif isinstance(response, TextResponse):
@@ -90,30 +114,114 @@ class OutletSpider(Spider):
                 return
             yield from self.follow_all(response, response.css("a::attr(href)").getall())
 
+    def unzipped(self, response: Response) -> bytes:
+        """The body, gunzipped if it is a .gz file; a gzip bomb stops at DOWNLOAD_MAXSIZE."""
+        if response.body[:2] != b"\x1f\x8b":
+            return response.body
+        limit = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            return gunzip(response.body, max_size=limit)
+        except (ValueError, OSError, EOFError) as exc:  # too large (a ValueError) or not gzip after all
+            self.logger.warning("Ignoring %s: it does not unzip within DOWNLOAD_MAXSIZE: %s", response.url, exc)
+            return b""
+
+    def follow_sitemap(self, response: Response, body: bytes) -> Iterator[Request]:
+        try:
+            sitemap = Sitemap(body)  # parsed without resolving entities, so entity bombs do not expand
+            for entry in sitemap:
+                yield from self.follow_url(response, entry["loc"], listing=sitemap.type == "sitemapindex")
+        except lxml.etree.LxmlError as exc:
+            self.logger.warning("Ignoring the rest of sitemap %s: it is not readable XML (%s)", response.url, exc)
+
     def follow_all(self, response: Response, links: Iterable[str]) -> Iterator[Request]:
         for link in links:
             yield from self.follow_url(response, link)
 
     def follow_url(self, response: Response, link: str, listing: bool = False) -> Iterator[Request]:
+        if not link.strip():  # e.g. a <loc> whose entity was not expanded
+            return
         url = urljoin(response.url, link.strip())
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.hostname not in self.allowed_hosts:
             return
         path = path_of(url)
         if not listing and self.outlet.article_re.search(path):
-            yield Request(url, callback=self.parse_article)
+            yield Request(url, callback=self.parse_article, errback=self.article_failed)
         elif listing or self.outlet.listing_re.search(path):
             yield Request(url, callback=self.parse)
 
     def parse_article(self, response: Response) -> Iterator[Page]:
-        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         if not isinstance(response, TextResponse):
             kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
-            yield Page(url=response.url, outlet=self.outlet.name, fetched_at=fetched_at,
-                       problem=f"the response is not a web page but {kind}")
+            yield self.page(response.url, problem=f"the response is not a web page but {kind}")
             return
-        yield Page(url=response.url, outlet=self.outlet.name, html=response.text, tree=response.selector.root,
-                   fetched_at=fetched_at)
+        response = utf8_if_valid(response)
+        try:
+            yield self.page(response.url, html=response.text, tree=response.selector.root)
+        except (ValueError, lxml.etree.LxmlError) as exc:  # lxml refuses some byte soups outright
+            yield self.page(response.url, problem=f"the page is not readable HTML ({exc})")
+
+    def article_failed(self, failure: Failure) -> Iterator[Page]:
+        """Errback of article requests: the failure becomes a page the chain quarantines with the reason."""
+        request = failure.request
+        reached = (request.meta.get("redirect_urls") or [request.url])[0]  # the link the crawl followed
+        yield self.page(reached, problem=failure_reason(failure, request, self.settings))
+
+    def page(self, url: str, **fields: Any) -> Page:
+        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return Page(url=url, outlet=self.outlet.name, fetched_at=fetched_at, **fields)
+
+
+def utf8_if_valid(response: TextResponse) -> TextResponse:
+    """The response read as UTF-8 when its bytes are valid UTF-8 but it declares a legacy charset.
+
+    Sites often label UTF-8 pages ISO-8859-1 or Windows-1252 (a server default), which turns every
+    non-ASCII letter into mojibake. Text really in a single-byte charset almost never happens to be
+    valid UTF-8 with multi-byte sequences, so valid UTF-8 is the more trustworthy signal. A byte-order
+    mark is honoured by Scrapy before any declaration, and an undeclared charset is detected by it.
+    """
+    if codecs.lookup(response.encoding).name.startswith("utf") or response.body.isascii():
+        return response
+    try:
+        # Incremental: a page cut off inside a character is still valid UTF-8 up to there.
+        codecs.getincrementaldecoder("utf-8")().decode(response.body, final=False)
+    except UnicodeDecodeError:
+        return response
+    return response.replace(encoding="utf-8")
+
+
+HTTP_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+def failure_reason(failure: Failure, request: Request, settings: Any) -> str:
+    """Why an article could not be fetched, for a user reading the quarantine file."""
+    exc = failure.value
+    retries = request.meta.get("retry_times", 0)
+    after = f" (gave up after {retries} retries, RETRY_TIMES)" if retries else ""
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return f"the server answered HTTP {status} {HTTP_REASONS.get(status, '')}".rstrip() + after
+    if isinstance(exc, IgnoreRequest):
+        message = str(exc)
+        if message == "Forbidden by robots.txt":
+            return "not fetched: the site's robots.txt forbids it"
+        if message == "max redirections reached":
+            return f"not followed: more than {request.meta.get('redirect_times', 0)} redirects (REDIRECT_MAX_TIMES)"
+        return message
+    if isinstance(exc, DownloadCancelledError):
+        limit = request.meta.get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE"))
+        return f"the page is larger than DOWNLOAD_MAXSIZE ({limit} bytes): abandoned, no article is that large"
+    if isinstance(exc, DownloadTimeoutError):
+        return f"no complete answer within DOWNLOAD_TIMEOUT ({request.meta.get('download_timeout')} s){after}"
+    if isinstance(exc, ResponseDataLossError):
+        return f"the connection closed before the whole page arrived{after}"
+    if isinstance(exc, DownloadFailedError):
+        return f"the server dropped the connection before answering{after}"
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return f"the server refused the connection{after}"
+    if isinstance(exc, CannotResolveHostError):
+        return f"the host name could not be resolved{after}"
+    return f"the download failed: {exc or type(exc).__name__}{after}"
 
 
 def path_of(url: str) -> str:

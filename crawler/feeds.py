@@ -1,0 +1,195 @@
+"""Feed files that survive a crawl killed at any moment: every line whole, every exported record in the feed.
+
+Three pieces, each for one way a kill (SIGKILL, power loss, OOM killer) can damage a JSON Lines feed:
+
+- ``DurableFileFeedStorage`` (``FEED_STORAGES``) writes each item straight to the file and fsyncs it, so a
+  record Scrapy's feed export has written is on disk; and before appending it cuts off a half-written last
+  line left by a killed crawl.
+- ``FeedJournal`` closes the gap between the deduplication store and the feed: ``plugins.dedup`` remembers
+  a record as exported in ``export_article``, *before* the feed export writes it (on ``item_scraped``). A
+  kill between the two would leave a record that the store calls seen and no feed holds, and no later crawl
+  would export it again. The journal keeps each record from just before the store remembers it until the
+  feed holds it; the next crawl appends to the feed what the store knows and the feed lacks.
+- With a ``JOBDIR`` (see ``crawler.extensions``), a resumed job appends to a feed given with ``-O`` instead
+  of overwriting the part its first run wrote.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.job import job_dir
+
+from plugins.hookspecs import hookimpl
+
+logger = logging.getLogger(__name__)
+
+JSON_LINES = ("jsonlines", "jl")
+# The file in a job directory that lists the feeds the job has started (one path a line).
+JOB_FEEDS = "feeds.started"
+
+
+def trim_partial_line(path: Path) -> int:
+    """Cut an unfinished last line (the write a killed process left half done) off a line-based file;
+    return how many bytes were cut."""
+    if not path.is_file():
+        return 0
+    with path.open("r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        end = size
+        while end > 0:  # back to the last newline, a block at a time: a feed can be large
+            start = max(0, end - 65536)
+            handle.seek(start)
+            newline = handle.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                end = start + newline + 1
+                break
+            end = start
+        if end == size:
+            return 0
+        handle.truncate(end)
+        handle.flush()
+        os.fsync(handle.fileno())
+    logger.warning("%s ended in an unfinished line (%d bytes) from an interrupted run: removed it", path, size - end)
+    return size - end
+
+
+class SyncedFile(io.FileIO):
+    """An unbuffered file whose every ``write`` is complete and on disk when it returns. Item exporters
+    write one item per call, so a killed crawl loses at most the item being written."""
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):  # a raw write may be partial
+            done += super().write(view[done:])
+        os.fsync(self.fileno())
+        return done
+
+
+class DurableFileFeedStorage(FileFeedStorage):
+    """Scrapy's local file storage, with items synced to disk as they are written, an unfinished last
+    line trimmed before appending, and ``-O`` turned into appending when a ``JOBDIR`` job resumes."""
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str | None = None) -> None:
+        super().__init__(uri, feed_options=feed_options)
+        self.line_based = (feed_options or {}).get("format") in JSON_LINES
+        self.jobdir = Path(jobdir) if jobdir else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
+        return cls(uri, feed_options=feed_options, jobdir=job_dir(crawler.settings))
+
+    def resumed(self, jobdir: Path) -> bool:
+        """Whether this job opened this feed before; records that it does now. (Asked when the file is
+        opened: the feed export also builds a storage just to check that it can.)"""
+        record = jobdir / JOB_FEEDS
+        target = str(Path(self.path).resolve())
+        if record.is_file() and target in record.read_text(encoding="utf-8").splitlines():
+            return True
+        with record.open("a", encoding="utf-8") as handle:
+            handle.write(target + "\n")
+        return False
+
+    def open(self, spider: Any) -> SyncedFile:
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.jobdir and self.write_mode == "wb" and self.resumed(self.jobdir):
+            logger.info("Resuming the job in %s: appending to %s instead of overwriting it", self.jobdir, path)
+            self.write_mode = "ab"
+        if self.write_mode == "ab" and self.line_based:
+            trim_partial_line(path)
+        return SyncedFile(path, self.write_mode)
+
+
+def record_key(record: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """What tells exported records apart: the deduplication store exports an id with the same content once.
+    (Not the revision: the store may still change it when it records the record.)"""
+    return record.get("id"), record.get("title"), record.get("body")
+
+
+def read_lines(path: Path, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a JSON Lines file from byte ``offset`` on; unreadable lines are skipped."""
+    if not path.is_file():
+        return
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        for line in handle:
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                yield value
+
+
+class FeedJournal:
+    """Records between the deduplication store and the feed file, in ``<feed>.pending`` beside the feed.
+
+    A plugin of the chain: its ``export_article`` runs first (``tryfirst``), before ``plugins.dedup``
+    remembers the record, and appends it to the journal with the feed's size at that moment. ``written``
+    (on ``item_scraped``, after the feed export wrote the item) lets it go; the journal file is emptied
+    whenever nothing is on its way. ``recover`` (when the next crawl opens) appends to the feed each
+    journalled record that the feed does not hold after that size but the store knows as exported.
+    """
+
+    def __init__(self, feed: str | Path) -> None:
+        self.feed = Path(feed)
+        self.path = self.feed.with_name(self.feed.name + ".pending")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.waiting: set[tuple[Any, Any, Any]] = set()
+
+    def recover(self, chain: Any) -> int:
+        """Append to the feed what an interrupted crawl recorded but never wrote; return how many."""
+        entries = list(read_lines(self.path))  # an unfinished last entry was never recorded either
+        owed = []
+        if entries:
+            trim_partial_line(self.feed)
+            offset = min(entry.get("offset", 0) for entry in entries)
+            in_feed = {record_key(record) for record in read_lines(self.feed, offset)}
+            for entry in entries:
+                record = entry.get("record") or {}
+                if record_key(record) in in_feed:
+                    continue
+                # The store answers "seen" only for a record it remembers as exported (same id and content).
+                if self.store_knows(chain, record):
+                    owed.append(record)
+        if owed:
+            with SyncedFile(self.feed, "ab") as handle:
+                for record in owed:
+                    logger.warning("Re-exporting %s to %s: the last crawl stopped after recording it as "
+                                   "exported and before writing it", record.get("url"), self.feed)
+                    handle.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.path.unlink(missing_ok=True)
+        return len(owed)
+
+    @staticmethod
+    def store_knows(chain: Any, record: dict[str, Any]) -> bool:
+        # A copy: a deduplicator sets revision and cluster on a record it does not know.
+        return bool(chain.hook.deduplicate_article(article=copy.deepcopy(record), chain=chain))
+
+    @hookimpl(tryfirst=True)
+    def export_article(self, article: dict[str, Any]) -> None:
+        offset = self.feed.stat().st_size if self.feed.is_file() else 0
+        line = json.dumps({"offset": offset, "record": article}, ensure_ascii=False) + "\n"
+        # Flushed, not synced: it must outlive a killed process, as the store's commits do
+        # (plugins.dedup runs SQLite with synchronous=NORMAL); the feed itself is synced.
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+        self.waiting.add(record_key(article))
+
+    def written(self, item: Any) -> None:
+        """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now."""
+        if isinstance(item, dict):
+            self.waiting.discard(record_key(item))
+        if not self.waiting:
+            self.path.unlink(missing_ok=True)

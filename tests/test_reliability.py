@@ -1,0 +1,430 @@
+"""Bad input, hostile pages and faults, against a misbehaving server on 127.0.0.1.
+
+One crawl (``hostile``) of a site on which a third of the article pages are bad in every way the crawler
+must survive: each case below is checked on its outcome (exported correctly, or quarantined with a reason
+a user understands), and the crawl as a whole on its accounting, on what it never fetched and on memory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.commands.demo import SUMMARY
+from crawler.feeds import DurableFileFeedStorage, FeedJournal, record_key
+from crawler.middlewares import AddressGuardMiddleware, private_address
+from crawler.pipelines import HookChainPipeline
+from plugins.chain import STAT, Chain, SimpleStats
+from plugins.export import validator
+from plugins.model import Outlet, Page
+from tests.conftest import FAST, ROOT, read_jsonl, run_scrapy
+from tests.faulty_server import (
+    FaultyServer, Reply, article_html, cut_off, dropped, failing, page, redirect, stalled, story,
+)
+
+OUTLET = "southfront"
+ARABIC = "اندلعت اشتباكات بين هيئة تحرير الشام وحركة أحرار الشام في ريف إدلب"
+MAXSIZE = 1024 * 1024
+HUGE = article_html("A page far larger than any article", ["Clashes went on. " * 90_000])
+BOMB_ENTITIES = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+BOMB_DTD = f'<!DOCTYPE bomb [<!ENTITY lol0 "lol">{BOMB_ENTITIES}<!ENTITY xxe SYSTEM "file:///etc/passwd">' \
+           '<!ENTITY leak SYSTEM "{base}/xxe-leak">]>'
+DEPTH_LIMIT = project_settings.DEPTH_LIMIT
+
+
+@dataclass
+class Case:
+    path: str
+    reply: Reply
+    expect: str  # "exported", or a piece of the quarantine reason
+    body: str = ""  # for an exported page: text its body must contain
+
+
+def good(number: int) -> Reply:
+    return page(article_html(*story(number)))
+
+
+def arabic(charset: str | None = "utf-8") -> str:
+    title, paragraphs = story(100)
+    return article_html(title, [*paragraphs, ARABIC], charset=charset)
+
+
+def cases(base: str) -> list[Case]:
+    title, paragraphs = story(200)
+    bad = [
+        Case("/no-article-body-here/", page('<!DOCTYPE html><html><head><title>Idlib</title></head><body>'
+                                            '<nav><a href="/">Home</a></nav></body></html>'), "no article body"),
+        Case("/only-page-furniture/", page(article_html("Support us", ["Support SouthFront", "Illustrative image", "2,500 $",
+                                                                       "Click to see the full-size map"])),
+             "no article body left after removing page furniture"),
+        Case("/truncated-html-page/", page(article_html(title, paragraphs)[:900]), "the page is cut off"),
+        Case("/declared-utf8-really-windows-1256/", page(arabic().replace(ARABIC, ARABIC * 3).encode("cp1256")),
+             "could not be decoded"),
+        Case("/double-encoded-mojibake/", page(article_html(
+            title, [*paragraphs, ARABIC.encode("utf-8").decode("cp1252", "replace") + " they donâ€™t agree."])),
+             "text is mojibake (UTF-8 read as Windows-1252)"),
+        Case("/error-page-served-with-200/", page('<!DOCTYPE html><html><head><title>404 Not Found</title></head>'
+                                                  '<body><h1>Page not found</h1><div class="entry-content"><p>Sorry,'
+                                                  ' the page you requested does not exist on this server any more.'
+                                                  '</p></div></body></html>'), "error page served as content"),
+        Case("/huge-page-with-length/", page(HUGE), "larger than DOWNLOAD_MAXSIZE"),
+        Case("/huge-page-streamed/", page(HUGE, length=False), "larger than DOWNLOAD_MAXSIZE"),
+        Case("/binary-served-as-html/", page(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40), "binary data (a PNG image)"),
+        Case("/image-not-a-page/", page(b"\x89PNG\r\n\x1a\n" + bytes(200), content_type="image/png"),
+             "not a web page but image/png"),
+        Case("/always-server-error/", page("<html><body>Oops</body></html>", status=500),
+             "HTTP 500 Internal Server Error (gave up after 2 retries"),
+        Case("/gone-for-good-page/", page("<html><body>Gone</body></html>", status=404), "HTTP 404 Not Found"),
+        Case("/stalls-past-timeout/", stalled(2.5), "no complete answer within DOWNLOAD_TIMEOUT (1"),
+        Case("/always-drops-connection/", dropped, "the server dropped the connection"),
+        Case("/connection-cut-midway/", cut_off(article_html(title, paragraphs), 300),
+             "closed before the whole page arrived"),
+        Case("/forbidden-by-robots-page/", good(201), "robots.txt forbids it"),
+        Case("/redirects-to-localhost/", redirect(base.replace("127.0.0.1", "localhost") + "/report-number-1/"),
+             "localhost is this machine (loopback)"),
+        Case("/redirects-to-ipv6-loopback/", redirect("http://[::1]/report-number-1/"), "::1 is a loopback address"),
+        Case("/redirects-to-private-network/", redirect("http://10.1.2.3/report-number-1/"), "10.1.2.3 is a private address"),
+        Case("/redirects-to-cloud-metadata/", redirect("http://169.254.169.254/latest/meta-data/"),
+             "169.254.169.254 is a link-local address"),
+        Case("/redirects-to-a-local-file/", redirect("file:///etc/passwd"), "a file: URL is not a web page"),
+        Case("/redirects-to-another-site/", redirect("http://evil.example/report-number-1/"),
+             "evil.example is another site"),
+        Case("/redirects-without-end/", lambda handler, n: redirect(f"/redirects-without-end/?n={hops(handler) + 1}")(
+            handler, n), "more than 5 redirects (REDIRECT_MAX_TIMES)"),
+        Case("/redirects-in-a-loop/", redirect("/loop-back-page/"), "redirects in a loop"),
+    ]
+    fixed = [
+        Case("/declared-latin1-really-utf8/", page(arabic(charset=None), content_type="text/html; charset=iso-8859-1"),
+             "exported", ARABIC),
+        Case("/correct-windows-1256-arabic/", page(arabic("windows-1256").encode("cp1256"),
+                                                   content_type="text/html; charset=windows-1256"), "exported", ARABIC),
+        Case("/utf8-with-bom-labelled-cp1252/", page(b"\xef\xbb\xbf" + arabic(None).encode("utf-8"),
+                                                     content_type="text/html; charset=windows-1252"), "exported", ARABIC),
+        Case("/no-charset-anywhere-utf8/", page(arabic(None), content_type="text/html"), "exported", ARABIC),
+        Case("/server-error-then-recovers/", failing(2, page("busy", status=503), good(300)), "exported",
+             story(300)[1][0]),
+        Case("/dropped-then-recovers/", failing(1, dropped, good(301)), "exported", story(301)[1][0]),
+    ]
+    # A third of the article pages are bad.
+    normal = [Case(f"/report-number-{i}/", good(i), "exported", story(i)[1][0])
+              for i in range(1, 2 * len(bad) - len(fixed) + 1)]
+    return bad + fixed + normal
+
+
+def hops(handler) -> int:
+    return int(parse_qs(urlsplit(handler.path).query).get("n", ["0"])[0])
+
+
+def listings(base: str, articles: list[str]) -> dict[str, Reply]:
+    urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in articles)
+    bomb = BOMB_DTD.format(base=base)
+    return {
+        "/loop-back-page/": redirect("/redirects-in-a-loop/"),
+        "/robots.txt": page("User-agent: *\nDisallow: /forbidden-by-robots-page/\n", content_type="text/plain"),
+        "/sitemap.xml": page(f'<?xml version="1.0" encoding="UTF-8"?><urlset>{urls}</urlset>', "application/xml"),
+        # Entity bombs and external entities, in a feed and in a sitemap: refused, nothing expanded or fetched.
+        "/feed/": page(f'<?xml version="1.0"?>{bomb}<rss><channel><item><title>&lol9;</title><link>&lol9;</link>'
+                       f'</item><item><link>&xxe;</link></item><item><link>&leak;</link></item></channel></rss>',
+                       "application/rss+xml"),
+        "/bomb-sitemap.xml": page(f'<?xml version="1.0"?>{bomb}<urlset><url><loc>&lol9;</loc></url>'
+                                  f'<url><loc>&leak;</loc></url></urlset>', "application/xml"),
+        # A sitemap index that leads to another, and another: a trap that DEPTH_LIMIT ends.
+        "/trap.xml": lambda handler, n: page(f'<?xml version="1.0"?><sitemapindex><sitemap><loc>/trap.xml?level='
+                                             f'{hops(handler) + 1}</loc></sitemap></sitemapindex>', "application/xml")(
+            handler, n),
+        "/links.html": page('<html><body><a href="{0}/other-host-article-page/">a</a>'
+                            '<a href="file:///etc/passwd">b</a><a href="ftp://127.0.0.1/ftp-article-page/">c</a>'
+                            '<a href="javascript:alert(1)">d</a><a href="//evil.example/protocol-relative-page/">e</a>'
+                            '<a href="/report-number-1/">f</a></body></html>'.format(base.replace("127.0.0.1", "localhost"))),
+    }
+
+
+@dataclass
+class Crawl:
+    server: FaultyServer
+    cases: list[Case]
+    log: str
+    feed: list[dict]
+    quarantine: list[dict]
+    seconds: float
+    max_rss_mb: float
+
+
+def crawl_in_subprocess(args: list[str], log: Path) -> tuple[int, float, float]:
+    """Run ``scrapy`` in a subprocess; return its exit status, wall time and peak memory (MiB)."""
+    started = time.monotonic()
+    with log.open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, time.monotonic() - started, usage.ru_maxrss / 1024
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Crawl:
+    tmp = tmp_path_factory.mktemp("hostile")
+    with FaultyServer() as server:
+        base = server.base_url
+        site = cases(base)
+        server.routes.update({case.path: case.reply for case in site})
+        server.routes.update(listings(base, [case.path for case in site]))
+        start = ",".join(base + path for path in ("/sitemap.xml", "/feed/", "/bomb-sitemap.xml", "/trap.xml",
+                                                  "/links.html"))
+        feed = tmp / f"{OUTLET}.jsonl"
+        status, seconds, rss = crawl_in_subprocess(
+            ["crawl", OUTLET, "-a", f"start_url={start}", "-O", str(feed), "-s", f"DEDUP_STORE={tmp / 'state.sqlite'}",
+             *FAST, "-s", "DOWNLOAD_TIMEOUT=1", "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}"], tmp / "log.txt")
+    log = (tmp / "log.txt").read_text()
+    assert status == 0, log[-3000:]
+    quarantine = tmp / f"{OUTLET}.quarantine.jsonl"
+    return Crawl(server, site, log, read_jsonl(feed), read_jsonl(quarantine) if quarantine.exists() else [],
+                 seconds, rss)
+
+
+def path(url: str) -> str:
+    return urlsplit(url).path
+
+
+CASE_PATHS = [case.path for case in cases("http://127.0.0.1:1")]
+
+
+@pytest.mark.parametrize("case_path", CASE_PATHS)
+def test_each_page_is_exported_correctly_or_quarantined_with_its_reason(hostile: Crawl, case_path: str):
+    case = next(c for c in hostile.cases if c.path == case_path)
+    exported = [r for r in hostile.feed if path(r["url"]) == case.path]
+    entries = [e for e in hostile.quarantine if path(e["url"]) == case.path]
+    if case.expect == "exported":
+        assert len(exported) == 1 and not entries, entries
+        assert case.body in exported[0]["body"]
+        assert "\ufffd" not in exported[0]["body"] and "Ø" not in exported[0]["body"]
+    else:
+        assert not exported
+        [entry] = entries
+        assert any(case.expect in reason for reason in entry["reasons"]), entry["reasons"]
+        assert re.search(rf"Quarantined \S+{re.escape(case.path)}\S* \(\w+\): ", hostile.log), "no log line"
+
+
+def test_the_crawl_accounts_for_every_article_page(hostile: Crawl):
+    bad = [c for c in hostile.cases if c.expect != "exported"]
+    assert len(bad) * 3 >= len(hostile.cases)
+    summary = re.search(r"southfront: (\d+) article pages -> (\d+) exported, (\d+) quarantined, (\d+) duplicates",
+                        hostile.log)
+    pages, exported, quarantined, duplicates = map(int, summary.groups())
+    assert pages == exported + quarantined + duplicates == len(hostile.cases)
+    assert (exported, quarantined) == (len(hostile.feed), len(hostile.quarantine)) == (
+        len(hostile.cases) - len(bad), len(bad))
+    assert "unaccounted" not in hostile.log
+    for record in hostile.feed:
+        assert not list(validator().iter_errors(record))
+    for entry in hostile.quarantine:
+        assert entry["reasons"] and all(isinstance(r, str) and len(r) > 20 for r in entry["reasons"])
+
+
+def test_a_gap_in_the_accounting_is_an_error_in_the_log(tmp_path: Path, caplog):
+    caplog.set_level(logging.INFO, logger="crawler.pipelines")
+    settings = Settings({"DEDUP_STORE": str(tmp_path / "state.sqlite")})
+    crawler = SimpleNamespace(settings=settings, stats=SimpleStats(), spider=SimpleNamespace(name=OUTLET))
+    pipeline = HookChainPipeline(crawler)
+    pipeline.chain = Chain(settings, crawler.stats)
+    pipeline.chain.open()
+    for key, count in (("pages", 3), ("exported", 1), ("quarantined", 1)):  # one page lost on the way
+        crawler.stats.inc_value(STAT(key), count)
+    pipeline.close_spider()
+    summary = SUMMARY.search(caplog.text)  # the line `scrapy demo` reads, and fails on a gap
+    assert summary and summary.groups() == (OUTLET, "3", "1", "1", "0")
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"{OUTLET}: 1 article pages are unaccounted for: neither exported, quarantined nor counted as duplicates "
+        "(see the errors above)"]
+
+
+def test_nothing_is_fetched_from_other_hosts_schemes_or_forbidden_paths(hostile: Crawl):
+    server = hostile.server
+    assert server.hosts() == {urlsplit(server.base_url).netloc}, "a request reached the server by another name"
+    assert server.requested("/robots.txt") >= 1
+    assert server.requested("/forbidden-by-robots-page/") == 0
+    assert server.requested("/xxe-leak") == 0, "an external entity was fetched"
+    assert server.user_agents == {project_settings.USER_AGENT}
+
+
+def test_entity_bombs_are_not_expanded_and_memory_stays_bounded(hostile: Crawl):
+    assert hostile.max_rss_mb < 500, hostile.max_rss_mb
+    assert hostile.seconds < 90
+    everything = json.dumps([hostile.feed, hostile.quarantine])
+    assert "lollol" not in everything and "root:" not in everything
+
+
+def test_a_sitemap_trap_ends_at_depth_limit(hostile: Crawl):
+    assert 1 < hostile.server.requested("/trap.xml") <= DEPTH_LIMIT + 1
+
+
+# --- politeness and limits: documented settings, set on purpose --------------------------------------
+
+def test_politeness_and_limit_settings_suit_small_news_sites():
+    s = project_settings
+    assert s.ROBOTSTXT_OBEY is True and s.AUTOTHROTTLE_ENABLED is True
+    assert s.AUTOTHROTTLE_START_DELAY >= 1 and s.AUTOTHROTTLE_MAX_DELAY >= 10 and s.AUTOTHROTTLE_TARGET_CONCURRENCY <= 2
+    assert 1 <= s.CONCURRENT_REQUESTS_PER_DOMAIN <= 2 and s.DOWNLOAD_DELAY >= 0.5
+    assert "conflict-feeds" in s.USER_AGENT and "Scrapy" not in s.USER_AGENT
+    assert 1024 * 1024 <= s.DOWNLOAD_MAXSIZE <= 50 * 1024 * 1024 and s.DOWNLOAD_WARNSIZE < s.DOWNLOAD_MAXSIZE
+    assert 10 <= s.DOWNLOAD_TIMEOUT <= 60 and 1 <= s.RETRY_TIMES <= 5 and 1 <= s.REDIRECT_MAX_TIMES <= 10
+    assert 3 <= s.DEPTH_LIMIT <= 50
+    assert s.DOWNLOADER_MIDDLEWARES["crawler.middlewares.AddressGuardMiddleware"] > 600  # before redirects
+
+
+# --- arguments and names never choose a path outside output/ -------------------------------------------
+
+@pytest.mark.parametrize("argument", ["start_url=../../escaped", "start_url=file:///etc/passwd", "name=../../escaped",
+                                      "outlet=x"])
+def test_bad_spider_arguments_are_refused_and_write_nothing(tmp_path: Path, argument: str):
+    project = tmp_path / "a" / "b" / "project"  # deep enough that "../../escaped" stays in tmp_path
+    project.mkdir(parents=True)
+    (project / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text())
+    result = run_scrapy("crawl", OUTLET, "-a", argument, *FAST, cwd=project, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode != 0
+    assert "start_url must be an http(s) URL" in result.stderr or "unknown spider argument" in result.stderr
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["scrapy.cfg"]
+
+
+def test_an_odd_start_url_only_changes_what_is_fetched_not_where_the_feed_goes(tmp_path: Path):
+    (tmp_path / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text())
+    with FaultyServer({"/feed/": page('<rss><channel><item><link>/report-number-1/</link></item></channel></rss>',
+                                      "application/rss+xml"), "/report-number-1/": good(1)}) as server:
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={server.base_url}/feed/?name=../../x&path=%2e%2e/%2e%2e/y#../..", *FAST,
+                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(read_jsonl(tmp_path / "output" / f"{OUTLET}.jsonl")) == 1
+    assert {p.parent for p in tmp_path.rglob("*") if p.is_file()} == {tmp_path, tmp_path / "output"}
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "Sputnik", "", "x.y", "\u0000x"])
+def test_outlet_names_that_could_leave_output_are_refused(name: str):
+    with pytest.raises(ValueError, match="outlet name"):
+        Outlet(name=name, title="X", domains=("x.example",), start_urls=("https://x.example/",),
+               article_paths=(r"^/a/",))
+
+
+# --- the address guard --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("host", "kind"), [
+    ("localhost", "loopback"), ("api.localhost", "loopback"), ("127.0.0.1", "loopback"), ("::1", "loopback"),
+    ("10.0.0.1", "private"), ("192.168.1.1", "private"), ("172.16.5.4", "private"), ("fd00::1", "private"),
+    ("169.254.169.254", "link-local"), ("fe80::1", "link-local"), ("0.0.0.0", "private"),
+    ("::ffff:127.0.0.1", "loopback"),
+])
+def test_private_and_loopback_addresses_are_recognised(host: str, kind: str):
+    assert kind in private_address(host)
+
+
+@pytest.mark.parametrize("host", ["southfront.press", "93.184.216.34", "2606:4700::1111"])
+def test_public_addresses_are_not_private(host: str):
+    assert private_address(host) is None
+
+
+class FakeCrawler:
+    def __init__(self, spider) -> None:
+        self.spider = spider
+
+
+class FakeSpider:
+    def __init__(self, explicit=(), allowed=("southfront.press",)) -> None:
+        self.explicit_hosts = frozenset(explicit)
+        self.allowed_domains = list(allowed)
+
+
+@pytest.mark.parametrize(("url", "explicit", "refused"), [
+    ("https://southfront.press/a-b-c/", (), False),
+    ("https://www.southfront.press/a-b-c/", (), False),  # a subdomain of the outlet's, as Scrapy allows
+    ("http://127.0.0.1:8000/a-b-c/", (), True),
+    ("http://127.0.0.1:8000/a-b-c/", ("127.0.0.1",), False),  # the host of an explicit -a start_url
+    ("http://localhost:8000/a-b-c/", ("127.0.0.1",), True),
+    ("http://evil.example/a-b-c/", (), True),
+    ("ftp://southfront.press/a-b-c/", (), True),
+])
+def test_the_guard_refuses_what_the_crawl_must_not_fetch(url: str, explicit: tuple, refused: bool):
+    guard = AddressGuardMiddleware(FakeCrawler(FakeSpider(explicit, ["southfront.press", *explicit])))
+    assert bool(guard.refusal(url)) == refused
+
+
+# --- feeds that survive a kill -----------------------------------------------------------------------
+
+def test_an_unfinished_last_line_is_cut_off_before_appending(tmp_path: Path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b'{"id": "1"}\n{"id": "2"}\n{"id": "3", "bo')
+    storage = DurableFileFeedStorage(str(feed), feed_options={"format": "jsonlines", "overwrite": False})
+    with storage.open(None) as handle:
+        handle.write(b'{"id": "4"}\n')
+    assert [r["id"] for r in read_jsonl(feed)] == ["1", "2", "4"]
+
+
+def test_a_resumed_job_appends_to_a_feed_it_was_told_to_overwrite(tmp_path: Path):
+    feed, jobdir = tmp_path / "feed.jsonl", tmp_path / "job"
+    jobdir.mkdir()
+    feed.write_bytes(b'{"id": "0"}\n')  # from an earlier job: the first run overwrites it
+    options = {"format": "jsonlines", "overwrite": True}
+    for line in (b'{"id": "1"}\n', b'{"id": "2"}\n'):
+        DurableFileFeedStorage(str(feed), feed_options=options, jobdir=str(jobdir))  # Scrapy's check that it can
+        storage = DurableFileFeedStorage(str(feed), feed_options=options, jobdir=str(jobdir))
+        with storage.open(None) as handle:
+            handle.write(line)
+    assert [r["id"] for r in read_jsonl(feed)] == ["1", "2"]
+    with DurableFileFeedStorage(str(feed), feed_options=options).open(None) as handle:  # a new run, no job
+        handle.write(b'{"id": "3"}\n')
+    assert [r["id"] for r in read_jsonl(feed)] == ["3"]
+
+
+def journal_chain(tmp_path: Path) -> Chain:
+    chain = Chain(Settings({"DEDUP_STORE": str(tmp_path / "state.sqlite"),
+                            "QUARANTINE_FILE": str(tmp_path / "quarantine.jsonl")}), feed_path=str(tmp_path / "f.jsonl"))
+    chain.open()
+    return chain
+
+
+def test_a_record_the_store_remembers_but_the_feed_lacks_is_written_on_the_next_start(tmp_path: Path):
+    feed = tmp_path / "f.jsonl"
+    chain = journal_chain(tmp_path)
+    journal = FeedJournal(feed)
+    chain.pm.register(journal)
+    first, second = (Page(url=f"https://southfront.press/report-number-{i}/", outlet=OUTLET,
+                          html=article_html(*story(i))) for i in (1, 2))
+    written = chain.process(first).record
+    feed.write_text(json.dumps(written) + "\n")
+    journal.written(written)
+    lost = chain.process(second).record  # the crawl is killed here: recorded as exported, never written
+    feed.write_text(feed.read_text() + '{"schema_version": "1.0", "id": "half')  # and a half-written line
+    chain.close()
+
+    chain = journal_chain(tmp_path)
+    assert FeedJournal(feed).recover(chain) == 1
+    assert [record_key(r) for r in read_jsonl(feed)] == [record_key(written), record_key(lost)]
+    assert chain.process(second).status == "duplicate"  # a re-crawl does not export it again
+    chain.close()
+    assert not (tmp_path / "f.jsonl.pending").exists()
+
+
+def test_a_record_killed_before_the_store_remembered_it_is_left_to_the_next_crawl(tmp_path: Path):
+    feed = tmp_path / "f.jsonl"
+    chain = journal_chain(tmp_path)
+    journal = FeedJournal(feed)
+    record = chain.process(Page(url="https://southfront.press/report-number-3/", outlet=OUTLET,
+                                html=article_html(*story(3)))).record
+    chain.close()
+    journal.export_article(record)  # journalled, then killed before plugins.dedup recorded it
+
+    chain = journal_chain(tmp_path / "other")  # a store that never saw it
+    assert FeedJournal(feed).recover(chain) == 0
+    chain.close()
+    assert not feed.exists()
