@@ -8,9 +8,11 @@ Text level: mark furniture lines as dropped (never edit a kept line), recording 
 from __future__ import annotations
 
 import re
+
 import lxml.html
 
 from plugins.dates import to_iso
+from plugins.extract import select
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
@@ -43,10 +45,10 @@ HEADLINE_MAX_WORDS = 30
 @hookimpl
 def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
     selectors = ", ".join(filter(None, (GENERIC_DROP, *(outlet.drop_selectors if outlet else ()))))
-    for element in tree.cssselect(selectors):
+    for element in select(tree, selectors):
         if element is not tree and element.getparent() is not None:
             element.drop_tree()
-    for figure in tree.cssselect("figure, .wp-caption"):
+    for figure in select(tree, "figure, .wp-caption"):
         take_figure(figure, draft)
     for image in tree.iter("img"):
         draft.add_image(url=image_url(image), caption=(image.get("alt") or "").strip() or None)
@@ -74,8 +76,8 @@ def image_url(image: lxml.html.HtmlElement) -> str | None:
 def take_figure(figure: lxml.html.HtmlElement, draft: Draft) -> None:
     """Record a figure's image, caption and credit, then remove it from the body."""
     image = next(figure.iter("img"), None)
-    caption_el = next(iter(figure.cssselect("figcaption, .wp-caption-text, .caption")), None)
-    credit_el = next(iter(figure.cssselect(".credit, .copyright, .photo-credit, .source")), None)
+    caption_el = next(iter(select(figure, "figcaption, .wp-caption-text, .caption")), None)
+    credit_el = next(iter(select(figure, ".credit, .copyright, .photo-credit, .source")), None)
     credit = None
     if credit_el is not None:
         text = " ".join(credit_el.text_content().split())
@@ -169,7 +171,7 @@ def is_caption(text: str) -> bool:
 def take_inline_credited_captions(draft: Draft) -> None:
     """A whole line ending in "(Photo: Agency)" is a photo caption, not article text."""
     for index, text in draft.kept():
-        match = CREDIT.search(text)
+        match = CREDIT.search(text) if text.endswith(")") else None  # the credit closes the line
         if match and match.group("paren"):
             caption, credit = split_credit(text)
             draft.add_image(caption=caption or None, credit=credit)

@@ -179,6 +179,8 @@ class DedupStore:
         self.threshold = threshold
         self.commit_every = commit_every
         self._pending = 0
+        # check() and record() of one record need the same fingerprint: computed once.
+        self._last_fingerprint: tuple[tuple[str | None, str | None], Fingerprint] | None = None
         # Autocommit mode: transactions are begun explicitly, so their extent is visible here.
         self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
@@ -225,9 +227,13 @@ class DedupStore:
     # -- fingerprints ------------------------------------------------------------------------------
 
     def fingerprint(self, title: str | None, body: str | None) -> Fingerprint:
+        if self._last_fingerprint and self._last_fingerprint[0] == (title, body):
+            return self._last_fingerprint[1]
         content = hashlib.sha256(f"{fold(title)}\n{fold(body)}".encode()).hexdigest()
         signature = self.signature(body)
-        return Fingerprint(content, signature, [] if signature is None else self.band_keys(signature))
+        fp = Fingerprint(content, signature, [] if signature is None else self.band_keys(signature))
+        self._last_fingerprint = ((title, body), fp)
+        return fp
 
     def signature(self, body: str | None) -> np.ndarray | None:
         """MinHash of the body's word shingles (lower-cased ``\\w+`` tokens), as ``num_perm`` uint32."""

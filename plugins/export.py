@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from plugins.hookspecs import hookimpl
@@ -22,9 +23,16 @@ def validator(path: Path = SCHEMA_PATH) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=None)
+def fast_validator(path: Path = SCHEMA_PATH) -> Any:
+    """The same schema compiled by jsonschema-rs: about a hundred times faster on a valid record. Only its
+    yes or no is used; jsonschema words the errors of the (rare) invalid record."""
+    return jsonschema_rs.validator_for(json.loads(path.read_text(encoding="utf-8")), validate_formats=True)
+
+
 @hookimpl
 def validate_article(article: dict[str, Any]) -> list[str]:
-    problems = [
+    problems = [] if fast_validator().is_valid(article) else [
         f"{'/'.join(map(str, error.absolute_path)) or 'record'}: {error.message}"
         for error in validator().iter_errors(article)
     ]

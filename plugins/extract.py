@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urljoin
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
 import trafilatura
+from lxml.cssselect import CSSSelector
 
 from plugins.dates import to_iso
 from plugins.hookspecs import hookimpl
@@ -235,9 +237,19 @@ def strip_site_name(title: str | None, site_name: str | None, outlet: Outlet | N
 
 # --- outlet selectors ----------------------------------------------------------------------------
 
+@lru_cache(maxsize=1024)
+def css(selector: str) -> CSSSelector:
+    """A CSS selector compiled once (lxml's ``cssselect()`` translates it to XPath on every call)."""
+    return CSSSelector(selector, translator="html")
+
+
+def select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
+    return css(selector)(tree)
+
+
 def first_match(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> lxml.html.HtmlElement | None:
     for selector in selectors:
-        found = tree.cssselect(selector)
+        found = select(tree, selector)
         if found:
             return found[0]
     return None
@@ -250,7 +262,7 @@ def first_text(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str |
 
 def all_texts(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> list[str]:
     for selector in selectors:
-        texts = [t for t in (inline_text(el) for el in tree.cssselect(selector)) if t]
+        texts = [t for t in (inline_text(el) for el in select(tree, selector)) if t]
         if texts:
             return list(dict.fromkeys(texts))
     return []
