@@ -140,11 +140,14 @@ def fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def take_dateline(draft: Draft, pattern: re.Pattern[str], zone: str | None, before_body: int = 6) -> None:
-    """A line near the top that is only a date is the dateline: record it as published, drop it."""
+def take_dateline(
+    draft: Draft, pattern: re.Pattern[str], zone: str | None, before_body: int = 6, not_date: re.Pattern[str] | None = None
+) -> None:
+    """A line near the top that is only a date is the dateline: record it as published, drop it.
+    ``not_date`` matches what the line may add that is not the publication date ("[ Last Update: ... ]")."""
     for index, text in draft.kept()[:before_body]:
         if pattern.fullmatch(text):
-            draft.published = draft.published or to_iso(text, zone)
+            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone)
             draft.drop(index, "dateline")
             return
 

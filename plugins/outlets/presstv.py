@@ -19,9 +19,9 @@ addresses ("Press TV's website can also be accessed at the following alternate a
 """
 
 import re
+from functools import partial
 
-from plugins.cleaners import drop_run, is_caption, split_credit, take_repeated_captions
-from plugins.dates import to_iso
+from plugins.cleaners import drop_run, is_caption, split_credit, take_dateline, take_repeated_captions
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
@@ -39,15 +39,6 @@ CAPTION = re.compile(
 )
 RELATED = re.compile(r"(?i)related (?:stories|news|viewpoints|articles)\s*:?\s*$")
 FOOTER = re.compile(r"(?i)press ?tv[’']?s website can also be accessed")
-
-
-def take_press_tv_dateline(draft: Draft, before_body: int = 6) -> None:
-    """The dateline near the top: its first date is the publication date, "[ Last Update: ... ]" is not."""
-    for index, text in draft.kept()[:before_body]:
-        if DATELINE.fullmatch(text):
-            draft.published = draft.published or to_iso(LAST_UPDATE.sub("", text), "UTC")
-            draft.drop(index, "dateline")
-            return
 
 
 def take_photo_caption(draft: Draft, before_body: int = 6) -> None:
@@ -97,7 +88,7 @@ OUTLET = Outlet(
         r"(?i)©.{0,20}press ?tv.*",
     ),
     line_cleaners=(
-        take_press_tv_dateline,
+        partial(take_dateline, pattern=DATELINE, zone="UTC", not_date=LAST_UPDATE),
         take_photo_caption,
         take_repeated_captions,
         drop_related_stories,
