@@ -188,7 +188,7 @@ def take_repeated_captions(draft: Draft, before_body: int = 8) -> None:
     seen: dict[str, int] = {}
     for index, text in kept:
         key = fold(text)
-        if key == title:
+        if key == title or len(key.split()) < 3:  # a caption says something; "×" twice is two buttons
             continue
         if key in seen:
             draft.add_image(caption=text)

@@ -10,7 +10,7 @@ def check_record(record: dict[str, Any], expect: dict[str, Any]) -> None:
 
     title, published, tags, authors: equal. body_contains: each string is in the body.
     body_excludes: no string is in the body. images: each listed image (a subset of url, caption, credit)
-    is among the record's images. groups: each id is among the record's group ids; groups_absent: none is.
+    is among the record's images; image_count: how many images the record has. groups: each id is among the record's group ids; groups_absent: none is.
     published_not_prefix: published does not start with it (a live clock must not become the date).
     """
     for key in ("title", "published", "tags", "authors"):
@@ -25,6 +25,8 @@ def check_record(record: dict[str, Any], expect: dict[str, Any]) -> None:
         assert any(all(image.get(k) == v for k, v in wanted.items()) for image in record["images"]), (
             f"image {wanted!r} not among {record['images']!r}"
         )
+    if "image_count" in expect:
+        assert len(record["images"]) == expect["image_count"], f"images: {record['images']!r}"
     if "published_not_prefix" in expect:
         assert not (record["published"] or "").startswith(expect["published_not_prefix"])
     ids = {group["id"] for group in record["groups"]}
