@@ -64,10 +64,12 @@ def canonical_url(url: str) -> str:
     path = _remove_dot_segments(re.sub(r"/{2,}", "/", path if path.startswith("/") else "/" + path))
     if len(path) > 1:
         path = path.rstrip("/")
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
-    )
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(without_tracking(parts.query))), ""))
+
+
+def without_tracking(query: str) -> list[tuple[str, str]]:
+    """The parameters of a query string, in order, without those that only track a click or campaign."""
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
 
 
 def article_id(canonical: str) -> str:

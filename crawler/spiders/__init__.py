@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import lxml.etree
 from scrapy import Spider
@@ -28,7 +28,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from plugins.model import Outlet, Page
-from plugins.urls import TRACKING_PARAMS
+from plugins.urls import without_tracking
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
 # The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions, comments
@@ -227,7 +227,7 @@ def failure_reason(failure: Failure, request: Request, settings: Any) -> str:
 def path_of(url: str) -> str:
     """The part of a URL that outlet patterns match: path and query, tracking parameters left out."""
     parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)])
+    query = urlencode(without_tracking(parts.query))
     return parts.path + (f"?{query}" if query else "")
 
 
