@@ -65,7 +65,7 @@ def extract_article(page: Page, outlet: Outlet | None, chain: Any) -> Draft:
 
 def parse_html(html: str | bytes) -> lxml.html.HtmlElement:
     """Parse a page leniently; raise Unusable when there is nothing to parse."""
-    data = _NOT_XML_TEXT.sub("", html).encode("utf-8") if isinstance(html, str) else html
+    data = html.encode("utf-8") if isinstance(html, str) else html
     if not data.strip():
         raise Unusable("the page is empty")
     try:
@@ -76,11 +76,12 @@ def parse_html(html: str | bytes) -> lxml.html.HtmlElement:
 
 def read_html(draft: Draft, chain: Any) -> None:
     page, outlet = draft.page, draft.outlet
-    # A tree parsed with characters lxml refuses to write back breaks the first cleaner that edits it.
-    if page.tree is not None and not (page.html and _NOT_XML_TEXT.search(page.html)):
-        tree = page.tree
+    # A tree parsed with characters lxml refuses to write back breaks the first cleaner that edits it:
+    # such a page is parsed again without them. One scan of the page decides.
+    if page.html and _NOT_XML_TEXT.search(page.html):
+        tree = parse_html(_NOT_XML_TEXT.sub("", page.html))
     else:
-        tree = parse_html(page.html)
+        tree = page.tree if page.tree is not None else parse_html(page.html)
     zone = outlet.timezone if outlet else None
     meta = read_metadata(tree)
 
