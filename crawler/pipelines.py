@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,6 +81,10 @@ def unaccounted(stats: Any) -> int:
     """Article pages that reached the chain but are neither exported, quarantined nor duplicates."""
     pages, *outcomes = (stats.get_value(STAT(key), 0) for key in COUNTS)
     return pages - sum(outcomes)
+
+
+# The summary line as `scrapy demo` reads it back from a crawl's log; written by summary() below.
+SUMMARY_LINE = re.compile(r"(\w+): (\d+) article pages -> (\d+) exported, (\d+) quarantined, (\d+) duplicates")
 
 
 def summary(name: str, stats: Any) -> str:

@@ -9,7 +9,6 @@ never marks real articles as seen for later real crawls.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -20,8 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.mirror import SITES, Mirror
-
-SUMMARY = re.compile(r"(\w+): (\d+) article pages -> (\d+) exported, (\d+) quarantined, (\d+) duplicates")
+from crawler.pipelines import SUMMARY_LINE
 
 
 class Command(ScrapyCommand):
@@ -51,7 +49,7 @@ class Command(ScrapyCommand):
                 mirror = stack.enter_context(Mirror(SITES / name))
                 feed = outdir / f"{name}.jsonl"
                 log = crawl(name, mirror.start_urls(), feed, store)
-                found = SUMMARY.search(log)
+                found = SUMMARY_LINE.search(log)
                 if found is None:
                     failures += 1
                     print(f"{name:12} FAILED; the crawl's log ends with:\n{log[-2000:]}", file=sys.stderr)
