@@ -23,7 +23,7 @@ import pytest
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.commands.demo import SUMMARY
+from crawler.pipelines import SUMMARY_LINE
 from crawler.feeds import DurableFileFeedStorage, FeedJournal, record_key
 from crawler.middlewares import AddressGuardMiddleware, private_address
 from crawler.pipelines import HookChainPipeline
@@ -244,7 +244,7 @@ def test_a_gap_in_the_accounting_is_an_error_in_the_log(tmp_path: Path, caplog):
     for key, count in (("pages", 3), ("exported", 1), ("quarantined", 1)):  # one page lost on the way
         crawler.stats.inc_value(STAT(key), count)
     pipeline.close_spider()
-    summary = SUMMARY.search(caplog.text)  # the line `scrapy demo` reads, and fails on a gap
+    summary = SUMMARY_LINE.search(caplog.text)  # the line `scrapy demo` reads, and fails on a gap
     assert summary and summary.groups() == (OUTLET, "3", "1", "1", "0")
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         f"{OUTLET}: 1 article pages are unaccounted for: neither exported, quarantined nor counted as duplicates "
