@@ -160,8 +160,10 @@ class Chain:
             "body": draft.body(),
             "images": draft.images,
             "groups": [],
+            "clashes": [],
             "fetched_at": page.fetched_at or utc_now(),
             "revision": 1,
             "cluster": record_id,
             "duplicate_of": None,
+            "provenance": None,
         }

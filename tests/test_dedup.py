@@ -128,9 +128,10 @@ def make_record(url, body, title=PRESSTV_TITLE, published=None, fetched_at="2024
     canonical = canonical_url(url)
     record_id = article_id(canonical)
     return {
-        "schema_version": "1.0", "id": record_id, "url": url, "canonical_url": canonical, "outlet": "unknown",
+        "schema_version": 2, "id": record_id, "url": url, "canonical_url": canonical, "outlet": "unknown",
         "title": title, "published": published, "authors": [], "tags": [], "body": body, "images": [],
-        "groups": [], "fetched_at": fetched_at, "revision": 1, "cluster": record_id, "duplicate_of": None,
+        "groups": [], "clashes": [], "fetched_at": fetched_at, "revision": 1, "cluster": record_id,
+        "duplicate_of": None, "provenance": None,
     }
 
 

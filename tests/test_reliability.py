@@ -404,7 +404,7 @@ def test_a_record_the_store_remembers_but_the_feed_lacks_is_written_on_the_next_
     feed.write_text(json.dumps(written) + "\n")
     journal.written(written)
     lost = chain.process(second).record  # the crawl is killed here: recorded as exported, never written
-    feed.write_text(feed.read_text() + '{"schema_version": "1.0", "id": "half')  # and a half-written line
+    feed.write_text(feed.read_text() + '{"schema_version": 2, "id": "half')  # and a half-written line
     chain.close()
 
     chain = journal_chain(tmp_path)
