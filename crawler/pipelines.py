@@ -89,7 +89,10 @@ SUMMARY_LINE = re.compile(r"(\w+): (\d+) article pages -> (\d+) exported, (\d+) 
 
 def summary(name: str, stats: Any) -> str:
     count = {key: stats.get_value(STAT(key), 0) for key in COUNTS}
-    return (
+    line = (
         f"{name}: {count['pages']} article pages -> {count['exported']} exported, "
         f"{count['quarantined']} quarantined, {count['duplicates']} duplicates"
     )
+    # Pages read by the generic extractor because their markup matched no layout era of the outlet.
+    unknown = stats.get_value(STAT("layout_unknown"), 0)
+    return line + (f" ({unknown} of an unknown layout)" if unknown else "")

@@ -44,7 +44,8 @@ HEADLINE_MAX_WORDS = 30
 
 @hookimpl
 def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
-    selectors = ", ".join(filter(None, (GENERIC_DROP, *(outlet.drop_selectors if outlet else ()))))
+    # Only the furniture selectors of the layout era the page matched: another era's may half-match.
+    selectors = ", ".join(filter(None, (GENERIC_DROP, *(draft.layout.drop_selectors if draft.layout else ()))))
     for element in select(tree, selectors):
         if element is not tree and element.getparent() is not None:
             element.drop_tree()

@@ -4,6 +4,7 @@ generic main-text extractor (trafilatura) when no selector finds the body."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -17,7 +18,9 @@ from lxml.cssselect import CSSSelector
 
 from plugins.dates import to_iso
 from plugins.hookspecs import hookimpl
-from plugins.model import Draft, Outlet, Page, Unusable
+from plugins.model import Draft, Layout, Outlet, Page, Unusable
+
+logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = {
     "Article", "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "BackgroundNewsArticle",
@@ -87,17 +90,22 @@ def read_html(draft: Draft, chain: Any) -> None:
 
     # A relative <link rel=canonical> is relative to the page it is on.
     draft.canonical_url = urljoin(page.url, meta["canonical"]) if meta.get("canonical") else None
-    draft.title = strip_site_name(meta.get("title") or first_text(tree, outlet and outlet.title_selectors or ("h1",)),
-                                  meta.get("site_name"), outlet)
     draft.published = to_iso(meta.get("published"), zone)
-    if draft.published is None and outlet:
-        draft.published = to_iso(first_date(tree, outlet.published_selectors), zone)
-    draft.authors = meta.get("authors") or (all_texts(tree, outlet.author_selectors) if outlet else [])
-    draft.tags = meta.get("tags") or (all_texts(tree, outlet.tag_selectors) if outlet else [])
+    layout = draft.layout = layout_of(tree, outlet, draft.published, zone) if outlet else None
+    if outlet and layout is None:
+        logger.warning("%s: the page's markup matches no layout era of %s (%s); reading it with the generic "
+                       "extractor only", page.url, outlet.name, ", ".join(era.name for era in outlet.eras))
+        chain.stats.inc_value("articles/layout_unknown")
+    draft.title = strip_site_name(meta.get("title") or first_text(tree, layout.title_selectors if layout else ("h1",)),
+                                  meta.get("site_name"), outlet)
+    if draft.published is None and layout:
+        draft.published = to_iso(first_date(tree, layout.published_selectors), zone)
+    draft.authors = meta.get("authors") or (all_texts(tree, layout.author_selectors) if layout else [])
+    draft.tags = meta.get("tags") or (all_texts(tree, layout.tag_selectors) if layout else [])
     for image in meta.get("images", []):
         draft.add_image(**image)
 
-    container = first_match(tree, outlet.body_selectors) if outlet else None
+    container = first_match(tree, layout.body_selectors) if layout else None
     if container is not None:
         chain.hook.clean_tree(tree=container, draft=draft, outlet=outlet, chain=chain)
         draft.set_lines(block_texts(container))
@@ -112,6 +120,25 @@ def read_html(draft: Draft, chain: Any) -> None:
         draft.body_source = "generic"
     if not draft.lines:
         raise Unusable("no article body found on the page")
+
+
+def layout_of(tree: lxml.html.HtmlElement, outlet: Outlet, published: str | None, zone: str | None) -> Layout | None:
+    """The outlet's layout era this page's markup belongs to, or None when it matches none.
+
+    The eras whose marker the page matches are the candidates; where several match, the page's date
+    (from its metadata, else from the candidates' own date selectors) picks the first era still valid
+    then, and an undated page takes the first listed.
+    """
+    candidates = [era for era in outlet.eras if not era.marker or select(tree, era.marker)]
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
+    date = published or next(filter(None, (to_iso(first_date(tree, era.published_selectors), zone)
+                                           for era in candidates)), None)
+    if date:
+        for era in candidates:
+            if era.valid_until is None or date[:10] < era.valid_until:
+                return era
+    return candidates[0]
 
 
 # --- structured metadata -------------------------------------------------------------------------

@@ -44,10 +44,35 @@ class Line:
 
     text: str
     dropped: str | None = None
+    # A sign-off a cleaner cut off the end of this line, and which cleaner: (removed text, reason).
+    trimmed: tuple[str, str] | None = None
 
 
 # A text-level cleaner of one outlet: marks furniture in the draft, may record metadata from it.
 LineCleaner = Callable[["Draft"], None]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One era of an outlet's page markup, as fundus keeps one parser version per era of a site.
+
+    ``marker`` is a CSS selector that the article pages of this era match and pages of its other eras
+    do not (the element holding the text, usually). The selectors below are used only on a page whose
+    markup matched the marker, so an era's selectors never half-match a page of another era.
+    ``valid_until`` (an ISO date, exclusive; None for the current era) decides between eras whose
+    markers both match a page: the page's own date picks the era in force then, so an outlet lists its
+    eras oldest first.
+    """
+
+    name: str
+    marker: str
+    valid_until: str | None = None
+    title_selectors: tuple[str, ...] = ("h1",)
+    body_selectors: tuple[str, ...] = ()
+    published_selectors: tuple[str, ...] = ()
+    author_selectors: tuple[str, ...] = ()
+    tag_selectors: tuple[str, ...] = ()
+    drop_selectors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,7 +84,11 @@ class Outlet:
     ``listing_paths`` (more listings) or ``article_paths`` (articles). Patterns match the URL path and
     query only, never the host, so the same rules crawl a mirror given with ``-a start_url=``.
 
-    Extraction: structured metadata first, then the CSS selectors here, then the generic extractor.
+    Extraction: structured metadata first, then the CSS selectors of the page's layout era, then the
+    generic extractor. An outlet whose markup changed over the years lists its eras in ``layouts``
+    (see ``Layout``); an outlet with one markup may give its selectors here instead, and they form its
+    one era, marked by its ``body_selectors``. A page that matches no era's marker is read by the
+    generic extractor alone (and counted as ``articles/layout_unknown``).
     Cleaning: ``drop_selectors`` remove furniture elements; ``furniture_lines`` (regular expressions
     matched against a whole stripped line) and ``line_cleaners`` remove furniture lines.
     """
@@ -79,6 +108,7 @@ class Outlet:
     drop_selectors: tuple[str, ...] = ()
     furniture_lines: tuple[str, ...] = ()
     line_cleaners: tuple[LineCleaner, ...] = ()
+    layouts: tuple[Layout, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
@@ -86,6 +116,18 @@ class Outlet:
         # Compile now, so a bad pattern fails when the outlet registers, not on its first page.
         for patterns in (self.article_paths, self.listing_paths, self.furniture_lines):
             _any_of(patterns)
+
+    @property
+    def eras(self) -> tuple[Layout, ...]:
+        """The outlet's layout eras: ``layouts``, or the one era its own selectors describe."""
+        if self.layouts:
+            return self.layouts
+        return (Layout(
+            name="default", marker=", ".join(self.body_selectors), title_selectors=self.title_selectors,
+            body_selectors=self.body_selectors, published_selectors=self.published_selectors,
+            author_selectors=self.author_selectors, tag_selectors=self.tag_selectors,
+            drop_selectors=self.drop_selectors,
+        ),)
 
     @property
     def article_re(self) -> re.Pattern[str]:
@@ -128,6 +170,9 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
     # How the body was found: "selector", "generic", "text" or "body" (for debugging and stats).
     body_source: str = ""
+    # The layout era whose selectors read the page; None for text input, an unknown outlet or markup
+    # that matches no era of the outlet.
+    layout: Layout | None = None
 
     def set_lines(self, texts: Sequence[str]) -> None:
         self.lines = [Line(t.strip()) for t in texts if t and t.strip()]
@@ -135,6 +180,17 @@ class Draft:
     def drop(self, index: int, reason: str) -> None:
         if self.lines[index].dropped is None:
             self.lines[index].dropped = reason
+
+    def trim_end(self, index: int, length: int, reason: str) -> None:
+        """Cut the last ``length`` characters (a sign-off glued to the paragraph) off line ``index``.
+
+        The one exception to dropping whole lines: only a cleaner that recognised a sign-off at the
+        very end of a line may call it, and the cut text is kept on the line for explaining."""
+        line = self.lines[index]
+        if length <= 0 or length >= len(line.text) or line.trimmed is not None:
+            return
+        line.trimmed = (line.text[-length:], reason)
+        line.text = line.text[:-length].rstrip()
 
     def kept(self) -> list[tuple[int, str]]:
         """(index, text) of the lines no cleaner has dropped, in order."""

@@ -21,7 +21,7 @@ from functools import partial
 
 from plugins.cleaners import drop_run, take_dateline
 from plugins.hookspecs import hookimpl
-from plugins.model import Outlet
+from plugins.model import Layout, Outlet
 
 DATELINE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*,?\s+\w{3,9}\s+\d{1,2},?\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?")
 # var_dump() output: string(N) "...", array(N) {...}; may run over several lines.
@@ -36,11 +36,18 @@ OUTLET = Outlet(
     article_paths=(r"^/news/\d+(?:/[^/?#]*)?$",),
     listing_paths=(r"^/(?:news|category/\d+[^?]*|page/\d+)/?(?:\?page=\d+)?$",),
     timezone="Asia/Tehran",
-    title_selectors=("h1.news-title", "h1"),
-    body_selectors=(".news-body", ".body-news", "div[itemprop=articleBody]"),
-    published_selectors=(".news-date", "time[datetime]"),
-    tag_selectors=(".news-tags a", ".tags a"),
-    drop_selectors=(".related-news", ".news-related", ".news-share", ".news-video"),
+    layouts=(
+        # Modelled: no saved HTML of the English edition was at hand (the real cases are page texts).
+        Layout(
+            name="news-body",
+            marker=".news-body, .body-news, div[itemprop=articleBody]",
+            title_selectors=("h1.news-title", "h1"),
+            body_selectors=(".news-body", ".body-news", "div[itemprop=articleBody]"),
+            published_selectors=(".news-date", "time[datetime]"),
+            tag_selectors=(".news-tags a", ".tags a"),
+            drop_selectors=(".related-news", ".news-related", ".news-share", ".news-video"),
+        ),
+    ),
     furniture_lines=(
         r"[A-Z]{1,4}/[A-Z]{1,4}(?:/[A-Z]{1,4})?",  # the editors' initials signing off an article: "BA/BA"
     ),

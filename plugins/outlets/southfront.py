@@ -24,7 +24,7 @@ from functools import partial
 
 from plugins.cleaners import drop_run, take_inline_credited_captions
 from plugins.hookspecs import hookimpl
-from plugins.model import Outlet
+from plugins.model import Layout, Outlet
 
 MONTHS = r"(?:JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)"
 # The heading of the comment section: what follows is the form and readers' comments.
@@ -40,13 +40,21 @@ OUTLET = Outlet(
     start_urls=("https://southfront.press/feed/", "https://southfront.press/sitemap.xml"),
     article_paths=(r"^/(?!category/|tag/|author/|page/|feed/|wp-)[a-z0-9]+(?:-[a-z0-9]+){2,}/?$",),
     listing_paths=(r"^/(?:category|tag)/[\w/-]+/?$", r"/page/\d+/?$"),
-    title_selectors=("h1.entry-title", "h1"),
-    body_selectors=(".entry-content", "article .post-content"),
-    published_selectors=("time.entry-date[datetime]", "time[datetime]"),
-    author_selectors=(".author a[rel=author]", ".byline .author"),
-    tag_selectors=(".tags-links a[rel=tag]", "a[rel=tag]"),
-    drop_selectors=(".support-southfront", ".sf-donation", ".sharedaddy", ".jp-relatedposts", "#comments",
-                    ".comment-respond", "#wpdcom"),
+    layouts=(
+        # WordPress (southfront.org, then southfront.press): the post text is .entry-content in every era
+        # seen; comments are WordPress's list (#comments) or, since about 2020, wpDiscuz (#wpdcom).
+        Layout(
+            name="wordpress",
+            marker=".entry-content, article .post-content",
+            title_selectors=("h1.entry-title", "h1"),
+            body_selectors=(".entry-content", "article .post-content"),
+            published_selectors=("time.entry-date[datetime]", "time[datetime]"),
+            author_selectors=(".author a[rel=author]", ".byline .author"),
+            tag_selectors=(".tags-links a[rel=tag]", "a[rel=tag]"),
+            drop_selectors=(".support-southfront", ".sf-donation", ".sharedaddy", ".jp-relatedposts", "#comments",
+                            ".comment-respond", "#wpdcom"),
+        ),
+    ),
     furniture_lines=(
         r"Support SouthFront",
         r"(?i)click (?:here )?to see the full-size (?:map|image|version)\.?",

@@ -35,7 +35,7 @@ from plugins.cleaners import (
     take_tag_line,
 )
 from plugins.hookspecs import hookimpl
-from plugins.model import Draft, Outlet
+from plugins.model import Draft, Layout, Outlet
 
 # "09:53 GMT20 January 2021" (clock and date in two elements, no space between), "08:17 GMT +315 March 2018"
 # (the offset "+3" runs into the day "15").
@@ -82,19 +82,45 @@ OUTLET = Outlet(
     # The Middle East section and its day archives only: the rest of the site seldom reports on Syria.
     listing_paths=(r"^/middleeast/?(?:\?page=\d+)?$", r"^/middleeast/\d{8}/?$"),
     timezone="Europe/Moscow",
-    title_selectors=(".b-article__header-title h1", "h1.article__title", "h1"),
-    # The whole article block, so the lead (outside the text element in both layouts) is kept.
-    body_selectors=(".b-article", ".article", "div[itemprop=articleBody]"),
-    published_selectors=("time.b-article__refs-date[datetime]", "time[datetime]"),
-    author_selectors=(".b-article__refs-author a", ".article__author-name", "[itemprop=author] [itemprop=name]"),
-    tag_selectors=(".b-article__tags a", ".tags .tag a", ".tags a", "ul.b-tags a"),
-    drop_selectors=(
-        # 2016-2021 layout
-        ".b-article__header-title", ".b-article__refs", ".b-article__tags", ".b-article__likes",
-        ".b-article__meta", ".b-article__related", ".b-inject", ".b-comments", ".b-share",
-        # since 2021
-        ".article__title", ".article__info", ".article__block[data-type=article]", ".article__footer",
-        ".article__userbar", ".media__copyright", ".m-buttons",
+    layouts=(
+        # The layout of the real page in the article-extraction benchmark (../shared/eval/, 1f765c48...,
+        # sputniknews.com/columnists/201911181077343476-...), 2016-2021: the byline block
+        # ``.b-article__refs-text`` (section, time, "Get short URL", author, counters), the Google News
+        # box, the lead and ``.b-article__text`` (ending in a ``p.b-disclaimer``), then the share pane,
+        # likes, Taboola, the related lists ``.b-article__refs`` and ``section.comments`` (Facebook
+        # comments plugin). The end of the era is a guess from the URL scheme change of 2021.
+        Layout(
+            name="b-article 2016-2021",
+            marker=".b-article .b-article__text",
+            valid_until="2021-06-01",
+            title_selectors=(".b-article__header-title h1", "h1"),
+            # The whole article block, so the lead (outside the text element) is kept.
+            body_selectors=(".b-article",),
+            published_selectors=("time.b-article__refs-date[datetime]", "time[datetime]"),
+            author_selectors=(".b-article__refs-author a", "[itemprop=author] [itemprop=name]"),
+            tag_selectors=(".b-article__tags a", "ul.b-tags a"),
+            drop_selectors=(
+                ".b-article__header-title", ".b-article__refs-text", ".b-article__refs", ".article__google-news",
+                ".b-counters", ".b-article__tags", ".b-article__likes", ".b-article__meta", ".b-article__related",
+                ".b-inject", ".b-comments", "section.comments", ".b-share", ".social-likes-pane",
+                ".social-likes-pane__holder", "p.b-disclaimer", ".b-banner", ".b-banner-container",
+                ".taboola-banner",
+            ),
+        ),
+        # Since 2021: the text is ``.article__body`` made of ``.article__block[data-type]``.
+        Layout(
+            name="article 2021-",
+            marker=".article .article__body",
+            title_selectors=("h1.article__title", "h1"),
+            body_selectors=(".article",),
+            published_selectors=(".article__info-date time[datetime]", "time[datetime]"),
+            author_selectors=(".article__author-name", "[itemprop=author] [itemprop=name]"),
+            tag_selectors=(".tags .tag a", ".tags a"),
+            drop_selectors=(
+                ".article__title", ".article__info", ".article__block[data-type=article]", ".article__footer",
+                ".article__userbar", ".media__copyright", ".m-buttons",
+            ),
+        ),
     ),
     furniture_lines=(
         r"Listen Live",
