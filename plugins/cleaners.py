@@ -112,12 +112,19 @@ def drop_matching(draft: Draft, pattern: re.Pattern[str], reason: str) -> None:
             draft.drop(index, reason)
 
 
+# Words a sentence broken at a link can end in ("... terrorist groups, including" / "al-Nusra Front"),
+# and a headline does not.
+CONTINUES = {"and", "or", "of", "the", "a", "an", "to", "in", "including", "with", "by", "for", "from", "as"}
+
+
 def is_headline(text: str) -> bool:
     """Looks like a headline rather than a sentence of the article."""
+    words = text.split()
     return (
         not text.rstrip().endswith((".", ":", ";", ","))
-        and len(text.split()) <= HEADLINE_MAX_WORDS
-        and any(c.isupper() for c in text[:1])
+        and len(words) <= HEADLINE_MAX_WORDS
+        and (text[:1].isupper() or text[:1].isdigit())  # "7 Militant Groups ... Create Unified Command"
+        and bool(words) and words[-1] not in CONTINUES
     )
 
 
@@ -138,7 +145,8 @@ def drop_copies_of_title(draft: Draft) -> None:
 
 
 def fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    # The same headline is printed with typographic and plain apostrophes on one page (title and alt text).
+    return " ".join(text.split()).casefold().replace("’", "'").replace("‘", "'")
 
 
 def take_dateline(
@@ -243,3 +251,87 @@ def drop_run(draft: Draft, start: re.Pattern[str], end: re.Pattern[str], reason:
                 position += 1
         position += 1
 
+
+
+# --- bylines, sign-offs and comment threads: helpers outlets compose -----------------------------
+
+def take_byline(draft: Draft, desk_line: re.Pattern[str], before_body: int = 8) -> None:
+    """A reporter's name on the line above the outlet's desk line ("Yusef Jalali" / "Press TV, Tehran")
+    goes to ``authors``; both lines leave the body."""
+    kept = draft.kept()[:before_body]
+    for position, (index, text) in enumerate(kept):
+        if not desk_line.fullmatch(text):
+            continue
+        draft.drop(index, "byline (desk)")
+        if position > 0 and is_person_name(kept[position - 1][1]):
+            name_index, name = kept[position - 1]
+            draft.authors = draft.authors or [name]
+            draft.drop(name_index, "byline (reporter)")
+        return
+
+
+# A name as bylines and comment threads print it: two to four words, each capitalised or an initial
+# ("Zahraa al-Derzi", "Richard M"), particles allowed ("al-", "bin", "de").
+PERSON_NAME = re.compile(
+    r"(?:(?:al-|el-|ad-|as-|ash-|ibn |bin |de |van |von )?[A-Z][\w'’.-]*\s+){1,3}"
+    r"(?:al-|el-|ad-|as-|ash-)?[A-Z][\w'’-]*\.?"
+)
+
+
+def is_person_name(text: str) -> bool:
+    return len(text) <= 40 and bool(PERSON_NAME.fullmatch(text))
+
+
+def cut_sign_off(draft: Draft, sign_off: re.Pattern[str], reason: str = "editors' sign-off") -> None:
+    """Editors' initials glued to the end of the last paragraph ("... infrastructure. NT/HGL", "... S/SH 11")
+    are cut off it: the one case where a cleaner shortens a line instead of dropping it whole.
+    ``sign_off`` matches the initials alone; they count only after the end of a sentence."""
+    kept = draft.kept()
+    if not kept:
+        return
+    index, text = kept[-1]
+    match = re.search(rf"(?<=[.!?”\"’)])\s+(?:{sign_off.pattern})\s*$", text)
+    if match:
+        draft.trim_end(index, len(text) - match.start(), reason)
+
+
+def drop_after(draft: Draft, last_line: re.Pattern[str], reason: str) -> None:
+    """Everything after the first line that ``last_line`` finds the end of the article in is dropped."""
+    kept = draft.kept()
+    for position, (_, text) in enumerate(kept):
+        if last_line.search(text):
+            for index, _ in kept[position + 1:]:
+                draft.drop(index, reason)
+            return
+
+
+# Signs that a line is a reader talking, not a report: a question or exclamation, first or second person.
+READER_VOICE = re.compile(r"[!?]|\b(?:I|I'm|I’m|my|me|you|your|we|us|our)\b")
+
+
+def drop_unheaded_comments(draft: Draft, min_paragraphs: int = 2) -> None:
+    """Readers' comments printed straight after the text without a heading: a commenter's name on a line
+    of its own (or bulleted), then a comment in a reader's voice or quoting the article back. From that
+    name on, everything is comments."""
+    kept = draft.kept()
+    paragraphs = 0
+    for position, (index, text) in enumerate(kept[:-1]):
+        name = text.removeprefix("•").strip()  # a bulleted thread: "• Ivan Petrov"
+        if paragraphs >= min_paragraphs and is_person_name(name) and not is_part_of_title(name, draft):
+            comment = kept[position + 1][1]
+            if READER_VOICE.search(comment) or quotes_earlier_text(comment, kept[:position]):
+                for later, _ in kept[position:]:
+                    draft.drop(later, "readers' comments")
+                return
+        if text.endswith((".", "”", '"')) and len(text.split()) > 8:
+            paragraphs += 1
+
+
+def is_part_of_title(text: str, draft: Draft) -> bool:
+    return bool(draft.title) and fold(text) in fold(draft.title)
+
+
+def quotes_earlier_text(comment: str, earlier: list[tuple[int, str]]) -> bool:
+    """The comment opens by quoting a sentence of the article: “This will mean ...” No. ..."""
+    match = re.match(r"[“\"](.{20,}?)[”\"]", comment)
+    return bool(match) and any(match.group(1) in text for _, text in earlier)

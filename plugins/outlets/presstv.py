@@ -21,7 +21,15 @@ addresses ("Press TV's website can also be accessed at the following alternate a
 import re
 from functools import partial
 
-from plugins.cleaners import drop_run, is_caption, split_credit, take_dateline, take_repeated_captions
+from plugins.cleaners import (
+    cut_sign_off,
+    drop_run,
+    is_caption,
+    split_credit,
+    take_byline,
+    take_dateline,
+    take_repeated_captions,
+)
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Layout, Outlet
 
@@ -33,10 +41,18 @@ DATELINE = re.compile(
 LAST_UPDATE = re.compile(r"\s*\[?\s*Last Update:.*")
 # Press TV captions: "File photo shows ...", "This picture taken on May 2, 2014 shows ...",
 # "Foreign-backed militants in Syria (file photo)", "... (Photo by AFP)".
+# Agency captions that say what a picture shows and end in its date: "The website of ... is seen with a
+# notice ..., in a screenshot taken on June 23, 2021."
 CAPTION = re.compile(
     r"(?i:(?:an? |the |this )?(?:file )?(?:photo|picture|image)(?: taken (?:on|in) [^,]{3,40},?)? shows\b.+"
     r"|.+\((?:file )?(?:photo|picture|image)(?:\s*(?:by|:)\s*[^()]{2,60})?\))"
+    r"|.+\b(?:photo|picture|image|screenshot|is seen|are seen|pictured)\b.*\b(?:on|in) "
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}, \d{4}\."
 )
+# The desk line under a reporter's name: "Press TV, Tehran", "Press TV, Damascus".
+DESK = re.compile(r"Press ?TV,\s+[A-Z][\w' -]{1,30}")
+# Editors' initials signing off a text: "MAL/MP/PR", "NT/HGL", "S/SH 11".
+INITIALS = re.compile(r"[A-Z]{1,5}(?:/[A-Z]{1,5}){1,5}(?:\s+\d{1,3})?")
 RELATED = re.compile(r"(?i)related (?:stories|news|viewpoints|articles)\s*:?\s*$")
 FOOTER = re.compile(r"(?i)press ?tv[’']?s website can also be accessed")
 
@@ -86,8 +102,10 @@ OUTLET = Outlet(
     furniture_lines=(
         # The breadcrumb: "News / West Asia / Syria", "Home › Middle East".
         r"(?:News|Home)(?:\s*(?:/|›|>)\s*[#\w][\w\s&#'-]{1,30}){1,3}",
-        # The editors' initials closing every text: "MAL/MP/PR", "SAB/AB".
-        r"[A-Z]{2,5}(?:/[A-Z]{2,5}){1,5}",
+        # The editors' initials closing every text on a line of their own: "MAL/MP/PR", "SAB/AB", "S/SH 11".
+        INITIALS.pattern,
+        # The video player's "Embed" button.
+        r"•?\s*Embed",
         r"(?i)press ?tv[’']?s website can also be accessed at the following alternate addresses:.*",
         r"(?i)press ?tv news roku",
         # Share buttons, when their labels show: "Facebook", "Twitter", "Telegram", "Short link: ...".
@@ -97,9 +115,11 @@ OUTLET = Outlet(
     ),
     line_cleaners=(
         partial(take_dateline, pattern=DATELINE, zone="UTC", not_date=LAST_UPDATE),
+        partial(take_byline, desk_line=DESK),
         take_photo_caption,
         take_repeated_captions,
         drop_related_stories,
+        partial(cut_sign_off, sign_off=INITIALS),
     ),
 )
 

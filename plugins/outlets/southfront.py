@@ -22,14 +22,16 @@ text); everything from the comment section's heading on is comments, never artic
 import re
 from functools import partial
 
-from plugins.cleaners import drop_run, take_inline_credited_captions
+from plugins.cleaners import drop_run, drop_unheaded_comments, take_inline_credited_captions
 from plugins.hookspecs import hookimpl
 from plugins.model import Layout, Outlet
 
 MONTHS = r"(?:JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)"
 # The heading of the comment section: what follows is the form and readers' comments.
+# A numbered thread has no heading either: "1. Jens Holm says:".
 COMMENTS_START = re.compile(
-    r"(?:Leave a Reply|Notify of|\d+ (?:thoughts? on|[Rr]esponses? to) [“\"].+[”\"]|\d+ [Cc]omments?)\s*$"
+    r"(?:Leave a Reply|Notify of|\d+ (?:thoughts? on|[Rr]esponses? to) [“\"].+[”\"]|\d+ [Cc]omments?"
+    r"|\d+\.\s+\S.{0,40}\s+says:)\s*$"
 )
 NOTHING = re.compile(r"(?!)")
 
@@ -61,12 +63,14 @@ OUTLET = Outlet(
         r"(?i)(?:SouthFront|South Front) (?:needs your support|team)\.?",
         r"(?i)illustrative (?:image|photo)",
         r"[\d,]+ \$",  # the donation progress bar: "0 $", "2,500 $", ...
-        MONTHS + r" \d{4}",  # ... and its month: "JUNE 2021"
+        MONTHS + r" \d{4}(?: .{1,30})?",  # ... and its month: "JUNE 2021", "AUGUST 2025 <days left>"
         r"Newest Most Voted|Inline Feedbacks|View all comments",
+        r"SouthFront|Subscribe|guest",  # the site's own name box and wpDiscuz's subscribe bar
     ),
     line_cleaners=(
         take_inline_credited_captions,
         partial(drop_run, start=COMMENTS_START, end=NOTHING, reason="comment section"),
+        drop_unheaded_comments,
     ),
 )
 

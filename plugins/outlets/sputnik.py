@@ -28,6 +28,7 @@ import re
 from functools import partial
 
 from plugins.cleaners import (
+    drop_after,
     drop_headlines_before,
     drop_matching,
     is_headline,
@@ -45,6 +46,10 @@ COMMUNITY = re.compile(r"Community standards\s*(?:Discussion)?|Discussion", re.I
 # A story ("trend") link under "Get short URL": its title and the number of articles in it.
 STORY_LINK = re.compile(r".{3,120}\s\(\d+\)")
 HEADER_LINES = 8
+# The note Sputnik appends to the text when it names a group banned in Russia: "*Daesh (also known as
+# ISIS/ISIL/IS) is a terrorist group banned in Russia". It closes the article: what follows on a page's
+# text is readers' comments and links. A sentence of the article saying the same has no asterisk.
+BAN_NOTE = re.compile(r"\*[^*]{3,200}\b(?:banned|outlawed|prohibited)\b[^*]{0,40}\bRussia\.?\s*$")
 
 
 def drop_header(draft: Draft) -> None:
@@ -132,7 +137,12 @@ OUTLET = Outlet(
         r"\d+(?:\s+\d+)?",  # view and comment counters
         r"READ MORE:.*",  # a link to another article inside the text
     ),
-    line_cleaners=(drop_header, partial(take_credited_captions, credit_line=CREDIT_LINE), drop_footer),
+    line_cleaners=(
+        drop_header,
+        partial(take_credited_captions, credit_line=CREDIT_LINE),
+        drop_footer,
+        partial(drop_after, last_line=BAN_NOTE, reason="after the end of the article (readers' comments)"),
+    ),
 )
 
 
