@@ -76,8 +76,11 @@ def clean_lines(draft, outlet, chain):
 
     The same furniture reaches us as plain page text (saved visible text, feeds of other tools), so
     every outlet's furniture is also recognised line by line. A cleaner may record what a line tells
-    (``draft.title``, ``draft.published``, ``draft.tags``, ``draft.images``) as it drops it. Lines are
-    only ever dropped whole: the article's own words are never changed.
+    (``draft.title``, ``draft.published``, ``draft.authors``, ``draft.tags``, ``draft.images``) as it
+    drops it. Lines are only ever dropped whole: the article's own words are never changed. The one
+    exception is a sign-off glued to the end of a paragraph (editors' initials, "... infrastructure.
+    NT/HGL"): a cleaner that recognised one after the end of a sentence may cut it off with
+    ``draft.trim_end(i, length, reason)``, which keeps the cut text and the reason on the line.
     """
 
 
