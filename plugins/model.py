@@ -189,7 +189,7 @@ class Draft:
         line = self.lines[index]
         if length <= 0 or length >= len(line.text) or line.trimmed is not None:
             return
-        line.trimmed = (line.text[-length:], reason)
+        line.trimmed = (line.text[-length:].strip(), reason)
         line.text = line.text[:-length].rstrip()
 
     def kept(self) -> list[tuple[int, str]]:

@@ -86,3 +86,17 @@ def test_markup_of_no_known_era_goes_to_the_generic_extractor_and_is_counted(cha
     assert chain.stats.get_value("articles/layout_unknown") == 1
     assert "matches no layout era of sputnik" in caplog.text
     assert "(1 of an unknown layout)" in summary("sputnik", chain.stats)
+
+
+def test_a_sign_off_cut_off_a_paragraph_stays_on_its_line_with_the_reason(chain: Chain) -> None:
+    # The one cleaner that shortens a line must leave what it cut where `scrapy explain` can show it.
+    text = ("Militants clash in Idlib\n\nThe fighting has destroyed much of the local infrastructure. NT/HGL\n\n"
+            "Related Stories\n\nSyria army retakes key areas in Homs\n")
+    outlet = chain.outlets["presstv"]
+    draft = chain.hook.extract_article(page=Page(url="https://www.presstv.ir/Detail/2019/01/05/1/x", text=text),
+                                       outlet=outlet, chain=chain)
+    chain.hook.clean_lines(draft=draft, outlet=outlet, chain=chain)
+    line = next(line for line in draft.lines if line.trimmed)
+    assert line.text == "The fighting has destroyed much of the local infrastructure."
+    assert line.trimmed == ("NT/HGL", "editors' sign-off")
+    assert draft.body() == "The fighting has destroyed much of the local infrastructure."

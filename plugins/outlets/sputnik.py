@@ -46,6 +46,8 @@ COMMUNITY = re.compile(r"Community standards\s*(?:Discussion)?|Discussion", re.I
 # A story ("trend") link under "Get short URL": its title and the number of articles in it.
 STORY_LINK = re.compile(r".{3,120}\s\(\d+\)")
 HEADER_LINES = 8
+# <meta name="author"> adds the site to the person: "Finian Cunningham. Sputnik International".
+SITE_AFTER_AUTHOR = re.compile(r"\.?\s*Sputnik(?: International)?\s*$")
 # The note Sputnik appends to the text when it names a group banned in Russia: "*Daesh (also known as
 # ISIS/ISIL/IS) is a terrorist group banned in Russia". It closes the article: what follows on a page's
 # text is readers' comments and links. A sentence of the article saying the same has no asterisk.
@@ -65,6 +67,11 @@ def drop_header(draft: Draft) -> None:
         if after is not None and STORY_LINK.fullmatch(after.text) and is_headline(after.text):
             draft.drop(index + 1, "story link")
     drop_matching(draft, LIVE_CLOCK, "live clock (time of fetching, not of publication)")
+
+
+def authors_without_site(draft: Draft) -> None:
+    """The author is the person the metadata names, not the site it appends (nor the site alone)."""
+    draft.authors = [name for name in (SITE_AFTER_AUTHOR.sub("", a) for a in draft.authors) if name]
 
 
 def drop_footer(draft: Draft) -> None:
@@ -138,6 +145,7 @@ OUTLET = Outlet(
         r"READ MORE:.*",  # a link to another article inside the text
     ),
     line_cleaners=(
+        authors_without_site,
         drop_header,
         partial(take_credited_captions, credit_line=CREDIT_LINE),
         drop_footer,
