@@ -61,7 +61,7 @@ OUTLET = Outlet(
         r"Support SouthFront",
         r"(?i)click (?:here )?to see the full-size (?:map|image|version)\.?",
         r"(?i)(?:SouthFront|South Front) (?:needs your support|team)\.?",
-        r"(?i)illustrative (?:image|photo)",
+        r"(?i)(?:illustrative|file) (?:image|photo|picture)\.?",
         r"[\d,]+ \$",  # the donation progress bar: "0 $", "2,500 $", ...
         MONTHS + r" \d{4}(?: .{1,30})?",  # ... and its month: "JUNE 2021", "AUGUST 2025 <days left>"
         r"Newest Most Voted|Inline Feedbacks|View all comments",

@@ -21,7 +21,9 @@ Furniture (as page text): a live clock ("09:53 GMT20 January 2021"; in 2017-2018
 "Get short URL"; now and then a story link with its count ("Violence Erupts as Islamic State Rises
 (1881)") and view/comment counters; photo captions followed by a "© Photo : ..." / "© AFP 2018/ ..."
 credit; "READ MORE: <headline>" links in the text; the related headlines and the tag line at the end;
-"Community standards" / "Discussion".
+"Community standards" / "Discussion". Since 2021 the page text runs the article's blocks together on one
+line, after a shortened announce that ends in the date and the site ("... said... 17.08.2022, Sputnik
+International"), and the text ends with the note on groups banned in Russia; readers' comments follow it.
 """
 
 import re
@@ -35,6 +37,7 @@ from plugins.cleaners import (
     take_credited_captions,
     take_tag_line,
 )
+from plugins.dates import to_iso
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Layout, Outlet
 
@@ -51,7 +54,11 @@ SITE_AFTER_AUTHOR = re.compile(r"\.?\s*Sputnik(?: International)?\s*$")
 # The note Sputnik appends to the text when it names a group banned in Russia: "*Daesh (also known as
 # ISIS/ISIL/IS) is a terrorist group banned in Russia". It closes the article: what follows on a page's
 # text is readers' comments and links. A sentence of the article saying the same has no asterisk.
-BAN_NOTE = re.compile(r"\*[^*]{3,200}\b(?:banned|outlawed|prohibited)\b[^*]{0,40}\bRussia\.?\s*$")
+# Written "*Jabhat al-Nusra is a terrorist group* banned in Russia" too.
+BAN_NOTE = re.compile(r"\*[^*]{3,200}?(?:\*\s*)?\b(?:banned|outlawed|prohibited)\b[^*]{0,40}\bRussia\.?\s*$")
+# Since 2021 the page text opens with the shortened announce, its date and the site: "MOSCOW (Sputnik) -
+# ... said... 17.08.2022, Sputnik International". The date is the publication date (day first).
+ANNOUNCE = re.compile(r".{10,400}\.\.\.\s*(\d{2})\.(\d{2})\.(\d{4}),\s*Sputnik International")
 
 
 def drop_header(draft: Draft) -> None:
@@ -72,6 +79,17 @@ def drop_header(draft: Draft) -> None:
 def authors_without_site(draft: Draft) -> None:
     """The author is the person the metadata names, not the site it appends (nor the site alone)."""
     draft.authors = [name for name in (SITE_AFTER_AUTHOR.sub("", a) for a in draft.authors) if name]
+
+
+def take_announce_date(draft: Draft) -> None:
+    """The shortened announce near the top is a teaser of the text, not the text: its date is kept."""
+    for index, text in draft.kept()[:HEADER_LINES]:
+        match = ANNOUNCE.fullmatch(text)
+        if match:
+            day, month, year = match.groups()
+            draft.published = draft.published or to_iso(f"{year}-{month}-{day}")
+            draft.drop(index, "announce teaser with the publication date")
+            return
 
 
 def drop_footer(draft: Draft) -> None:
@@ -147,6 +165,7 @@ OUTLET = Outlet(
     line_cleaners=(
         authors_without_site,
         drop_header,
+        take_announce_date,
         partial(take_credited_captions, credit_line=CREDIT_LINE),
         drop_footer,
         partial(drop_after, last_line=BAN_NOTE, reason="after the end of the article (readers' comments)"),
