@@ -252,7 +252,6 @@ def drop_run(draft: Draft, start: re.Pattern[str], end: re.Pattern[str], reason:
         position += 1
 
 
-
 # --- bylines, sign-offs and comment threads: helpers outlets compose -----------------------------
 
 def take_byline(draft: Draft, desk_line: re.Pattern[str], before_body: int = 8) -> None:

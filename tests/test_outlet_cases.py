@@ -10,7 +10,8 @@ from scrapy.settings import Settings
 
 from crawler.pipelines import summary
 from plugins.chain import Chain
-from plugins.model import Page
+from plugins.extract import layout_of, parse_html
+from plugins.model import Layout, Outlet, Page
 from tests.expect import check_record
 
 OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
@@ -100,3 +101,17 @@ def test_a_sign_off_cut_off_a_paragraph_stays_on_its_line_with_the_reason(chain:
     assert line.text == "The fighting has destroyed much of the local infrastructure."
     assert line.trimmed == ("NT/HGL", "editors' sign-off")
     assert draft.body() == "The fighting has destroyed much of the local infrastructure."
+
+
+def test_where_two_eras_match_the_pages_date_picks_the_era_in_force_then() -> None:
+    outlet = Outlet(
+        name="twoeras", title="Two eras", domains=("example.org",), start_urls=("https://example.org/",),
+        article_paths=(r"^/a/\d+$",),
+        layouts=(Layout(name="old", marker="div.text", valid_until="2021-06-01", body_selectors=("div.text",)),
+                 Layout(name="new", marker="div.text", body_selectors=("div.text",))),
+    )
+    page = parse_html("<html><body><div class='text'><p>Text.</p></div></body></html>")
+    assert layout_of(page, outlet, "2019-11-18T21:17:00+00:00", None).name == "old"
+    assert layout_of(page, outlet, "2022-01-03", None).name == "new"
+    assert layout_of(page, outlet, None, None).name == "old"  # undated: the first listed
+    assert layout_of(parse_html("<html><body><p>Text.</p></body></html>"), outlet, None, None) is None
