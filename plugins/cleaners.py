@@ -147,7 +147,8 @@ def take_dateline(
     ``not_date`` matches what the line may add that is not the publication date ("[ Last Update: ... ]")."""
     for index, text in draft.kept()[:before_body]:
         if pattern.fullmatch(text):
-            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone)
+            day_first = bool(draft.outlet and draft.outlet.day_first)
+            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone, day_first)
             draft.drop(index, "dateline")
             return
 

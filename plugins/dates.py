@@ -1,44 +1,94 @@
-"""Turning the many ways pages write a date into ISO 8601, honestly: no invented time or zone."""
+"""Turning the many ways pages write a date into ISO 8601, honestly: no invented time or zone.
+
+Dates written with Latin letters and digits are read by python-dateutil; dates with words in another
+script (Arabic and Syriac month names, Arabic weekday names, "م"/"مساءً" for p.m.) by dateparser, which
+knows those words. Arabic-Indic digits become ASCII digits first. Numerals such as "02/01/2019" are read
+month first unless the outlet says its numerals are day-first (``Outlet.day_first``).
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as dateparser
+from dateutil import parser as dateutil_parser
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Two defaults that differ in every time field: whatever differs after parsing was not in the text.
 _DEFAULT_A = datetime(2000, 1, 1, 0, 0, 0)
 _DEFAULT_B = datetime(2001, 2, 2, 1, 1, 1)
+# Arabic-Indic (U+0660..) and Extended Arabic-Indic (Persian, U+06F0..) digits; the Arabic comma.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،", "01234567890123456789,")
+_NOT_LATIN = re.compile(r"[^\x00-\x7f]")
+# Levantine sites write both month names: "نيسان/أبريل", "كانون الثاني (يناير)"; the first is enough.
+_SECOND_MONTH_NAME = re.compile(r"([\u0600-\u06ff])\s*(?:/\s*|\(\s*)[\u0600-\u06ff]+\s*\)?")
+# The Syriac months written without the article ("كانون ثاني", "تشرين اول"), as many pages do.
+_SYRIAC_ORDINAL = re.compile(r"(كانون|تشرين)\s+(?:ال)?(?:(أول|اول)|ثاني)")
 
 
-def to_iso(value: str | None, zone: str | None = None) -> str | None:
-    """ISO 8601 for a date written in a page, or None when it is not a date.
+def to_iso(value: str | None, zone: str | None = None, day_first: bool = False) -> str | None:
+    """ISO 8601 for a date written in a page, or None when it is not a whole date.
 
     A value with its own offset keeps it; a naive date-time gets ``zone`` (the outlet's time zone)
     when one is known and stays naive otherwise; a value with no time of day gives a date only.
+    ``day_first`` reads "02/01/2019" as 2 January (the outlet's convention); ISO dates are never affected.
     """
     if not value or not value.strip():
         return None
-    text = " ".join(value.split())
+    text = " ".join(value.translate(_DIGITS).split())
     if _DATE_ONLY.match(text):
         return text
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or " " in text
     except ValueError:
-        try:
-            parsed = dateparser.parse(text, default=_DEFAULT_A)
-            other = dateparser.parse(text, default=_DEFAULT_B)
-        except (ValueError, OverflowError, TypeError):
+        read = _read_words(text, day_first) if _NOT_LATIN.search(text) else _read_latin(text, day_first)
+        if read is None:
             return None
-        has_time = (parsed.hour, parsed.minute) == (other.hour, other.minute)
-        if parsed.date() != other.date():
-            return None  # the text does not name a whole date
+        parsed, has_time = read
     if not has_time:
         return parsed.date().isoformat()
     if parsed.tzinfo is None and zone:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
     return parsed.isoformat(timespec="seconds")
+
+
+def _read_latin(text: str, day_first: bool) -> tuple[datetime, bool] | None:
+    try:
+        parsed = dateutil_parser.parse(text, default=_DEFAULT_A, dayfirst=day_first)
+        other = dateutil_parser.parse(text, default=_DEFAULT_B, dayfirst=day_first)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed.date() != other.date():
+        return None  # the text does not name a whole date
+    return parsed, (parsed.hour, parsed.minute) == (other.hour, other.minute)
+
+
+def _read_words(text: str, day_first: bool) -> tuple[datetime, bool] | None:
+    text = _SECOND_MONTH_NAME.sub(r"\1", text)
+    text = _SYRIAC_ORDINAL.sub(lambda m: m[1] + (" الأول" if m[2] else " الثاني"), text)
+    data = _parser(day_first).get_date_data(text)
+    if data.date_obj is None:
+        return None
+    return data.date_obj, data.period == "time"
+
+
+@cache
+def _parser(day_first: bool):
+    # Imported on first use: dateparser loads its language data lazily but is slow to import.
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        # ar-SY: Modern Standard Arabic plus the Syriac month names (كانون الثاني, شباط, آذار, ...).
+        locales=["ar-SY", "en"],
+        settings={
+            # Only what the text says: no "2 hours ago" read against today's clock, no missing year,
+            # month or day filled in from today.
+            "PARSERS": ["absolute-time"],
+            "REQUIRE_PARTS": ["day", "month", "year"],
+            "RETURN_TIME_AS_PERIOD": True,
+            "DATE_ORDER": "DMY" if day_first else "MDY",
+        },
+    )

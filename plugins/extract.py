@@ -59,7 +59,7 @@ def extract_article(page: Page, outlet: Outlet | None, chain: Any) -> Draft:
     if page.title and page.title.strip():
         draft.title = " ".join(page.title.split())
     if page.published:
-        draft.published = to_iso(page.published, outlet.timezone if outlet else None) or draft.published
+        draft.published = to_iso(page.published, outlet and outlet.timezone, bool(outlet and outlet.day_first)) or draft.published
     return draft
 
 
@@ -82,16 +82,16 @@ def read_html(draft: Draft, chain: Any) -> None:
         tree = parse_html(_NOT_XML_TEXT.sub("", page.html))
     else:
         tree = page.tree if page.tree is not None else parse_html(page.html)
-    zone = outlet.timezone if outlet else None
+    zone, day_first = (outlet.timezone, outlet.day_first) if outlet else (None, False)
     meta = read_metadata(tree)
 
     # A relative <link rel=canonical> is relative to the page it is on.
     draft.canonical_url = urljoin(page.url, meta["canonical"]) if meta.get("canonical") else None
     draft.title = strip_site_name(meta.get("title") or first_text(tree, outlet and outlet.title_selectors or ("h1",)),
                                   meta.get("site_name"), outlet)
-    draft.published = to_iso(meta.get("published"), zone)
+    draft.published = to_iso(meta.get("published"), zone, day_first)
     if draft.published is None and outlet:
-        draft.published = to_iso(first_date(tree, outlet.published_selectors), zone)
+        draft.published = to_iso(first_date(tree, outlet.published_selectors), zone, day_first)
     draft.authors = meta.get("authors") or (all_texts(tree, outlet.author_selectors) if outlet else [])
     draft.tags = meta.get("tags") or (all_texts(tree, outlet.tag_selectors) if outlet else [])
     for image in meta.get("images", []):
