@@ -116,8 +116,13 @@ def is_headline(text: str) -> bool:
     return (
         not text.rstrip().endswith((".", ":", ";", ","))
         and len(text.split()) <= HEADLINE_MAX_WORDS
-        and any(c.isupper() for c in text[:1])
+        and (text[:1].isupper() or _caseless_letter(text[:1]))
     )
+
+
+def _caseless_letter(char: str) -> bool:
+    """A letter of a script without capitals (Arabic, Persian, ...), where no case marks a headline."""
+    return char.isalpha() and char.lower() == char.upper()
 
 
 def take_headline(draft: Draft) -> None:

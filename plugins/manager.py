@@ -25,6 +25,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.alalam",
     "plugins.outlets.southfront",
     "plugins.outlets.sputnik",
+    "plugins.outlets.sohr",
 )
 
 
