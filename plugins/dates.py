@@ -28,6 +28,18 @@ _SECOND_MONTH_NAME = re.compile(r"([\u0600-\u06ff])\s*(?:/\s*|\(\s*)[\u0600-\u06
 _SYRIAC_ORDINAL = re.compile(r"(كانون|تشرين)\s+(?:ال)?(?:(أول|اول)|ثاني)")
 
 
+# For outlets' dateline patterns: a date written in Arabic, "١٣ أكتوبر ٢٠٢٢", "الخميس، 22 شباط 2018".
+_ARABIC_MONTH = (
+    r"(?:يناير|فبراير|مارس|[أا]بريل|مايو|يونيو|يوليو|[أا]غسطس|سبتمبر|[أا]كتوبر|نوفمبر|ديسمبر|"
+    r"كانون (?:ال)?(?:[أا]ول|ثاني)|شباط|آذار|نيسان|[أا]يار|حزيران|تموز|آب|[أا]يلول|تشرين (?:ال)?(?:[أا]ول|ثاني))"
+)
+_ARABIC_WEEKDAY = r"(?:ال)?(?:سبت|[أا]حد|[إا]ثنين|ثلاثاء|[أا]ربعاء|خميس|جمعة)"
+ARABIC_DATE = (
+    rf"(?:{_ARABIC_WEEKDAY}،?\s+)?[0-9٠-٩]{{1,2}}\s+{_ARABIC_MONTH}(?:\s*/\s*\S+)?،?\s+[0-9٠-٩]{{4}}"
+    r"(?:\s*[-–|،]?\s*[0-9٠-٩]{1,2}:[0-9٠-٩]{2}(?::[0-9٠-٩]{2})?(?:\s*(?:ص|م|صباحاً?|مساءً?))?)?"
+)
+
+
 def to_iso(value: str | None, zone: str | None = None, day_first: bool = False) -> str | None:
     """ISO 8601 for a date written in a page, or None when it is not a whole date.
 

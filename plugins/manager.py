@@ -26,6 +26,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.southfront",
     "plugins.outlets.sputnik",
     "plugins.outlets.sohr",
+    "plugins.outlets.shaam",
 )
 
 

@@ -5,9 +5,11 @@ The strings are copied from real pages (the address beside each), not made up.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from plugins.dates import to_iso
+from plugins.dates import ARABIC_DATE, to_iso
 
 # (text as the page prints it, the page's address, day-first site, expected)
 REAL = [
@@ -80,3 +82,18 @@ def test_time_of_day_in_arabic_keeps_the_outlets_zone():
 def test_no_date_is_invented(text: str):
     # Relative times would be read against today's clock; a month alone names no day.
     assert to_iso(text, "Asia/Damascus", True) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("١٣ أكتوبر ٢٠٢٢", "2022-10-13"),  # https://shaam.org/news/syria-news?page=1451
+        ("الإثنين ١٦ أبريل ٢٠١٨ - ١١:٤٨", "2018-04-16T11:48:00+04:30"),  # https://alalam.ir/tag/18194?page=31
+        ("9 كانون ثاني، 2008", "2008-01-09"),
+    ],
+)
+def test_arabic_dateline_pattern_finds_the_whole_date(line: str, expected: str):
+    # Outlets build their dateline cleaners on ARABIC_DATE: the line it matches must read as the date.
+    assert re.fullmatch(ARABIC_DATE, line)
+    assert to_iso(line, "Asia/Tehran", day_first=True) == expected
+    assert not re.fullmatch(ARABIC_DATE, "اشتباكات في 13 أكتوبر بين الفصائل")
