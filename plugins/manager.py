@@ -27,6 +27,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.sputnik",
     "plugins.outlets.sohr",
     "plugins.outlets.shaam",
+    "plugins.outlets.sohr_en",
 )
 
 
