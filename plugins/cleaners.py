@@ -132,6 +132,14 @@ def take_headline(draft: Draft) -> None:
         draft.title = kept[0][1]
 
 
+def take_first_line_as_headline(draft: Draft) -> None:
+    """Saved page text of an outlet whose text starts with the headline, whatever it looks like (a digit
+    first, more than thirty words, a full stop): once furniture is gone, the first line is the title."""
+    kept = draft.kept()
+    if kept and draft.title is None and draft.body_source == "text":
+        draft.title = kept[0][1]
+
+
 def drop_copies_of_title(draft: Draft) -> None:
     if not draft.title:
         return

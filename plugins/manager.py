@@ -28,6 +28,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.sohr",
     "plugins.outlets.shaam",
     "plugins.outlets.sohr_en",
+    "plugins.outlets.npa_en",
 )
 
 

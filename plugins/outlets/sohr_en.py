@@ -15,20 +15,13 @@ like" (related posts) and the cookie notice. The element classes are WordPress's
 import re
 from functools import partial
 
-from plugins.cleaners import drop_run
+from plugins.cleaners import drop_run, take_first_line_as_headline
 from plugins.hookspecs import hookimpl
-from plugins.model import Draft, Outlet
+from plugins.model import Outlet
 
 SITE_NAME = r"The Syrian Observatory For Human Rights"
 RELATED = re.compile(r"You might also like\s*$")
 NOTHING = re.compile(r"(?!)")
-
-
-def take_first_line_as_headline(draft: Draft) -> None:
-    """Page text: once the site's name is gone, the first line is the headline, however long."""
-    kept = draft.kept()
-    if kept and draft.title is None and draft.body_source == "text":
-        draft.title = kept[0][1]
 
 
 OUTLET = Outlet(
