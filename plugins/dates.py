@@ -24,6 +24,10 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،", "012345678
 _NOT_LATIN = re.compile(r"[^\x00-\x7f]")
 # Levantine sites write both month names: "نيسان/أبريل", "كانون الثاني (يناير)"; the first is enough.
 _SECOND_MONTH_NAME = re.compile(r"([\u0600-\u06ff])\s*(?:/\s*|\(\s*)[\u0600-\u06ff]+\s*\)?")
+# "2014م": the year marked as of the common era (not "م" for p.m., which follows a time); the Hijri date
+# some pages add after it ("الموافق 03 رجب 1435هـ") names the same day.
+_AD_YEAR = re.compile(r"(?<=\d{4})\s?م(?![\u0600-\u06ff])")
+_HIJRI_EQUIVALENT = re.compile(r"\s*الموافق\s.*?هـ")
 # The Syriac months written without the article ("كانون ثاني", "تشرين اول"), as many pages do.
 _SYRIAC_ORDINAL = re.compile(r"(كانون|تشرين)\s+(?:ال)?(?:(أول|اول)|ثاني)")
 
@@ -79,6 +83,7 @@ def _read_latin(text: str, day_first: bool) -> tuple[datetime, bool] | None:
 
 
 def _read_words(text: str, day_first: bool) -> tuple[datetime, bool] | None:
+    text = _AD_YEAR.sub("", _HIJRI_EQUIVALENT.sub("", text))
     text = _SECOND_MONTH_NAME.sub(r"\1", text)
     text = _SYRIAC_ORDINAL.sub(lambda m: m[1] + (" الأول" if m[2] else " الثاني"), text)
     data = _parser(day_first).get_date_data(text)

@@ -26,6 +26,13 @@ REAL = [
     # Month-first numerals: the page reports the Damascus bombings of 2 July 2017 as "yesterday".
     ("7/3/2017", "https://ksaplayers.com/Ksahome/NewsDetial/?nid=7385928", False, "2017-07-03"),
     ("4/22/2022", "https://ksaplayers.com/Ksahome/NewsDetial/?nid=28011734", False, "2022-04-22"),
+    # "اغسطس" without hamza: Al-Araby al-Jadeed; "م" after a time is p.m.: Al-Sharq (Doha).
+    ("13 اغسطس 2014",
+     "https://alaraby.co.uk/%D9%85%D9%82%D8%A7%D8%AA%D9%84%D9%88-%D8%AF%D8%A7%D8%B9%D8%B4-%D9%8A%D8%AA%D9%82%D8%AF%D9%85%D9%88%D9%86-%D9%81%D9%8A-%D8%B1%D9%8A%D9%81-%D8%AD%D9%84%D8%A8-%D8%B4%D9%85%D8%A7%D9%84-%D8%B3%D9%88%D8%B1%D9%8A%D8%A7",
+     True, "2014-08-13"),
+    ("03 يوليو 2014 , 01:06م", "https://al-sharq.com/article/03/07/2014/", True, "2014-07-03T13:06:00+03:00"),
+    # "م" after the year marks the common era; the Hijri date beside it names the same day: Al-Wasat (Bahrain).
+    ("الجمعة 02 مايو 2014م الموافق 03 رجب 1435هـ", "http://alwasatnews.com/news/881933.html", True, "2014-05-02"),
     # An English dateline on an Arabic page: Basirat (basirat.ir), Tehran.
     ("15 July 2017 - 11:03", "http://basirat.ir/ar/news/3584/", False, "2017-07-15T11:03:00+03:00"),
 ]
