@@ -29,6 +29,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.shaam",
     "plugins.outlets.sohr_en",
     "plugins.outlets.npa_en",
+    "plugins.outlets.alalam_ar",
 )
 
 
