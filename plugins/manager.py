@@ -30,6 +30,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.sohr_en",
     "plugins.outlets.npa_en",
     "plugins.outlets.alalam_ar",
+    "plugins.outlets.hawar_en",
 )
 
 
