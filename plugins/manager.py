@@ -31,6 +31,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.npa_en",
     "plugins.outlets.alalam_ar",
     "plugins.outlets.hawar_en",
+    "plugins.outlets.snacksyrian",
 )
 
 
