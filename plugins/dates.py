@@ -22,8 +22,11 @@ _DEFAULT_B = datetime(2001, 2, 2, 1, 1, 1)
 # Arabic-Indic (U+0660..) and Extended Arabic-Indic (Persian, U+06F0..) digits; the Arabic comma.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،", "01234567890123456789,")
 _NOT_LATIN = re.compile(r"[^\x00-\x7f]")
-# Levantine sites write both month names: "نيسان/أبريل", "كانون الثاني (يناير)"; the first is enough.
-_SECOND_MONTH_NAME = re.compile(r"([\u0600-\u06ff])\s*(?:/\s*|\(\s*)[\u0600-\u06ff]+\s*\)?")
+# Levantine sites write both month names: "نيسان/أبريل", "كانون الثاني (يناير)", "تشرين الثاني (نوفمبر -
+# نونبر)" (with the Maghrebi name too); the first is enough.
+_SECOND_MONTH_NAME = re.compile(
+    r"([\u0600-\u06ff])\s*(?:/\s*[\u0600-\u06ff]+|\(\s*[\u0600-\u06ff][\u0600-\u06ff\s/–-]*\))"
+)
 # "2014م": the year marked as of the common era (not "م" for p.m., which follows a time); the Hijri date
 # some pages add after it ("الموافق 03 رجب 1435هـ") names the same day.
 _AD_YEAR = re.compile(r"(?<=\d{4})\s?م(?![\u0600-\u06ff])")
@@ -39,7 +42,7 @@ _ARABIC_MONTH = (
 )
 _ARABIC_WEEKDAY = r"(?:ال)?(?:سبت|[أا]حد|[إا]ثنين|ثلاثاء|[أا]ربعاء|خميس|جمعة)"
 ARABIC_DATE = (
-    rf"(?:{_ARABIC_WEEKDAY}،?\s+)?[0-9٠-٩]{{1,2}}\s+{_ARABIC_MONTH}(?:\s*/\s*\S+)?،?\s+[0-9٠-٩]{{4}}"
+    rf"(?:{_ARABIC_WEEKDAY}،?\s+)?[0-9٠-٩]{{1,2}}\s+{_ARABIC_MONTH}(?:\s*/\s*\S+|\s*\([^()]*\))?،?\s+[0-9٠-٩]{{4}}"
     r"(?:\s*[-–|،]?\s*[0-9٠-٩]{1,2}:[0-9٠-٩]{2}(?::[0-9٠-٩]{2})?(?:\s*(?:ص|م|صباحاً?|مساءً?))?)?"
 )
 

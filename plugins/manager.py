@@ -32,6 +32,7 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.alalam_ar",
     "plugins.outlets.hawar_en",
     "plugins.outlets.snacksyrian",
+    "plugins.outlets.smart",
 )
 
 

@@ -33,6 +33,13 @@ REAL = [
     ("03 يوليو 2014 , 01:06م", "https://al-sharq.com/article/03/07/2014/", True, "2014-07-03T13:06:00+03:00"),
     # "م" after the year marks the common era; the Hijri date beside it names the same day: Al-Wasat (Bahrain).
     ("الجمعة 02 مايو 2014م الموافق 03 رجب 1435هـ", "http://alwasatnews.com/news/881933.html", True, "2014-05-02"),
+    # The Syriac month with its Egyptian and Maghrebi names in brackets: SMART News Agency (on microsyria.com).
+    ("8 تشرين الثاني (نوفمبر - نونبر)، 2017",
+     "https://microsyria.com/2017/11/08/%d8%aa%d9%88%d8%aa%d8%b1-%d8%b9%d8%b3%d9%83%d8%b1%d9%8a-%d8%a8%d9%8a%d9%86-%d8%aa%d8%ad%d8%b1%d9%8a%d8%b1-%d8%a7%d9%84%d8%b4%d8%a7%d9%85-%d9%88-%d8%a7%d9%84%d8%b2%d9%86%d9%83%d9%8a-%d9%81%d9%8a-%d8%a8",
+     True, "2017-11-08"),
+    ("31 آب (أغسطس - أوت)، 2017",
+     "https://microsyria.com/2017/08/31/%d8%aa%d8%b3%d8%b9%d8%a9-%d9%82%d8%aa%d9%84%d9%89-%d8%a8%d8%a7%d9%82%d8%aa%d8%aa%d8%a7%d9%84-%d8%b9%d8%a7%d8%a6%d9%84%d9%8a-%d8%b4%d9%85%d8%a7%d9%84-%d8%a5%d8%af%d9%84%d8%a8",
+     True, "2017-08-31"),
     # An English dateline on an Arabic page: Basirat (basirat.ir), Tehran.
     ("15 July 2017 - 11:03", "http://basirat.ir/ar/news/3584/", False, "2017-07-15T11:03:00+03:00"),
 ]
