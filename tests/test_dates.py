@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from scrapy.settings import Settings
 
+from plugins.chain import Chain
 from plugins.dates import ARABIC_DATE, to_iso
+from plugins.model import Page
 
 # (text as the page prints it, the page's address, day-first site, expected)
 REAL = [
@@ -111,3 +114,18 @@ def test_arabic_dateline_pattern_finds_the_whole_date(line: str, expected: str):
     assert re.fullmatch(ARABIC_DATE, line)
     assert to_iso(line, "Asia/Tehran", day_first=True) == expected
     assert not re.fullmatch(ARABIC_DATE, "اشتباكات في 13 أكتوبر بين الفصائل")
+
+
+def test_an_outlet_that_writes_day_first_gets_its_numerals_read_day_first(tmp_path):
+    # The same saved page text, with the date a user's input gives: read by each outlet's own convention.
+    chain = Chain(Settings({"PLUGINS_DISABLED": ["plugins.dedup"], "QUARANTINE_FILE": str(tmp_path / "q.jsonl")}))
+    chain.open()
+    try:
+        text = "Clashes in Idlib\n\nFighting between two factions went on for a second day near Saraqib."
+        day_first = chain.process(Page(url="https://www.syriahr.com/en/1/", outlet="sohr_en", text=text, published="02/01/2019"))
+        month_first = chain.process(Page(url="https://sputniknews.com/middleeast/1/", outlet="sputnik", text=text, published="02/01/2019"))
+    finally:
+        chain.close()
+    assert chain.outlets["sohr_en"].day_first and not chain.outlets["sputnik"].day_first
+    assert day_first.record["published"] == "2019-01-02"
+    assert month_first.record["published"] == "2019-02-01"
