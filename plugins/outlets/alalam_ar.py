@@ -22,7 +22,7 @@ from plugins.model import Outlet
 OUTLET = Outlet(
     name="alalam_ar",
     title="Al-Alam (Arabic)",
-    domains=("www.alalam.ir", "alalam.ir"),
+    domains=("www.alalam.ir",),  # not alalam.ir: its subdomains en. and fa. are other editions
     start_urls=("https://www.alalam.ir/rss",),
     article_paths=(r"^/news/\d+(?:/[^/?#]*)?$",),
     listing_paths=(r"^/tag/\d+(?:\?(?:page=\d+)?(?:&?t=[^&#]*)?)?$",),
