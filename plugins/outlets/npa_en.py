@@ -7,7 +7,7 @@ found) and the news listing ``/en/news/`` with ``/page/N/``.
 
 Markup: the stored page texts (search tool's ``pages`` corpus) show the headline, then the text, whose first
 paragraph opens with the dateline "ALEPPO, Syria (North Press) –" (part of the report, kept), and end with the
-credit "Reporting by <name>" (the author). The element classes below are a guess.
+credit "Reporting by <name>" or "By <name>" (the author). The element classes below are a guess.
 """
 
 import re
@@ -16,11 +16,12 @@ from plugins.cleaners import take_first_line_as_headline
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
-CREDIT = re.compile(r"(?:Reporting|Reported|Written) by (?P<names>.+?)\.?")
+# "Reporting by Farouq Hamo", "By Mo’ayed al-Sheikh": a name or two, never a sentence ("By Sunday, ...").
+CREDIT = re.compile(r"(?:(?:Reporting|Reported|Written) by|By) (?P<names>[^,.;:!?]{3,60}?)\.?")
 
 
 def take_reporting_credit(draft: Draft) -> None:
-    """The last line "Reporting by Farouq Hamo" names the author: it leaves the body for ``authors``."""
+    """A last line "Reporting by Farouq Hamo" names the author: it leaves the body for ``authors``."""
     kept = draft.kept()
     for index, text in kept[-3:]:
         match = CREDIT.fullmatch(text)
