@@ -1,8 +1,8 @@
 """Turning the many ways pages write a date into ISO 8601, honestly: no invented time or zone.
 
 Dates written with Latin letters and digits are read by python-dateutil; dates with words in another
-script (Arabic and Syriac month names, Arabic weekday names, "م"/"مساءً" for p.m.) by dateparser, which
-knows those words. Arabic-Indic digits become ASCII digits first. Numerals such as "02/01/2019" are read
+script (Arabic and Syriac month names, Arabic weekday names, "م"/"مساءً" for p.m.), and what dateutil
+cannot read, by dateparser, which knows those words. Arabic-Indic digits become ASCII digits first. Numerals such as "02/01/2019" are read
 month first unless the outlet says its numerals are day-first (``Outlet.day_first``).
 """
 
@@ -21,7 +21,6 @@ _DEFAULT_A = datetime(2000, 1, 1, 0, 0, 0)
 _DEFAULT_B = datetime(2001, 2, 2, 1, 1, 1)
 # Arabic-Indic (U+0660..) and Extended Arabic-Indic (Persian, U+06F0..) digits; the Arabic comma.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،", "01234567890123456789,")
-_NOT_LATIN = re.compile(r"[^\x00-\x7f]")
 # Levantine sites write both month names: "نيسان/أبريل", "كانون الثاني (يناير)", "تشرين الثاني (نوفمبر -
 # نونبر)" (with the Maghrebi name too); the first is enough.
 _SECOND_MONTH_NAME = re.compile(
@@ -63,7 +62,10 @@ def to_iso(value: str | None, zone: str | None = None, day_first: bool = False) 
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or " " in text
     except ValueError:
-        read = _read_words(text, day_first) if _NOT_LATIN.search(text) else _read_latin(text, day_first)
+        # Words in another script go to dateparser; so does what dateutil cannot read ("16 July 2017 – 13:18").
+        in_words = any(c.isalpha() and not c.isascii() for c in text)
+        read = None if in_words else _read_latin(text, day_first)
+        read = read or _read_words(text, day_first)
         if read is None:
             return None
         parsed, has_time = read

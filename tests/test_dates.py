@@ -1,6 +1,7 @@
 """Dates as pages write them, read into ISO 8601 without inventing a time, a zone or a missing part.
 
-The strings are copied from real pages (the address beside each), not made up.
+``REAL`` holds strings copied from real pages (the address beside each); the other tests go through every
+month name and rule with strings written in the same forms.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def test_day_first_is_the_outlets_convention():
 )
 def test_arabic_and_syriac_month_names(text: str, expected: str):
     assert to_iso(text, "Asia/Damascus", day_first=True) == expected
+
+
+def test_what_dateutil_cannot_read_goes_to_dateparser():
+    assert to_iso("16 July 2017 – 13:18", "Asia/Damascus") == "2017-07-16T13:18:00+03:00"
 
 
 def test_time_of_day_in_arabic_keeps_the_outlets_zone():
