@@ -85,11 +85,13 @@ class Chain:
                 if key in (outlet.name, outlet.title.lower()):
                     return outlet
             return None
-        host = (urlsplit(url).hostname or "").lower()
-        for outlet in self.outlets.values():
-            if any(host == d or host.endswith("." + d) for d in outlet.domains):
-                return outlet
-        return None
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        serving = [o for o in self.outlets.values() if any(host == d or host.endswith("." + d) for d in o.domains)]
+        # Two editions may share a host (www.syriahr.com and www.syriahr.com/en/): the one whose article
+        # paths fit the URL is meant.
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return next((o for o in serving if o.article_re.search(path)), serving[0] if serving else None)
 
     def process(self, page: Page) -> Outcome:
         """Run every stage on ``page``; never raises for a bad page: it ends quarantined instead."""

@@ -123,15 +123,28 @@ def is_headline(text: str) -> bool:
     return (
         not text.rstrip().endswith((".", ":", ";", ","))
         and len(words) <= HEADLINE_MAX_WORDS
-        and (text[:1].isupper() or text[:1].isdigit())  # "7 Militant Groups ... Create Unified Command"
+        and (text[:1].isupper() or text[:1].isdigit() or _caseless_letter(text[:1]))  # "7 Militant Groups ... Create Unified Command"
         and bool(words) and words[-1] not in CONTINUES
     )
+
+
+def _caseless_letter(char: str) -> bool:
+    """A letter of a script without capitals (Arabic, Persian, ...), where no case marks a headline."""
+    return char.isalpha() and char.lower() == char.upper()
 
 
 def take_headline(draft: Draft) -> None:
     """Saved page text: the first line left, when it reads as a headline, is the title."""
     kept = draft.kept()
     if kept and is_headline(kept[0][1]):
+        draft.title = kept[0][1]
+
+
+def take_first_line_as_headline(draft: Draft) -> None:
+    """Saved page text of an outlet whose text starts with the headline, whatever it looks like (a digit
+    first, more than thirty words, a full stop): once furniture is gone, the first line is the title."""
+    kept = draft.kept()
+    if kept and draft.title is None and draft.body_source == "text":
         draft.title = kept[0][1]
 
 
@@ -156,7 +169,8 @@ def take_dateline(
     ``not_date`` matches what the line may add that is not the publication date ("[ Last Update: ... ]")."""
     for index, text in draft.kept()[:before_body]:
         if pattern.fullmatch(text):
-            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone)
+            day_first = bool(draft.outlet and draft.outlet.day_first)
+            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone, day_first)
             draft.drop(index, "dateline")
             return
 

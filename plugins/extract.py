@@ -62,7 +62,7 @@ def extract_article(page: Page, outlet: Outlet | None, chain: Any) -> Draft:
     if page.title and page.title.strip():
         draft.title = " ".join(page.title.split())
     if page.published:
-        draft.published = to_iso(page.published, outlet.timezone if outlet else None) or draft.published
+        draft.published = to_iso(page.published, outlet and outlet.timezone, bool(outlet and outlet.day_first)) or draft.published
     return draft
 
 
@@ -85,12 +85,12 @@ def read_html(draft: Draft, chain: Any) -> None:
         tree = parse_html(_NOT_XML_TEXT.sub("", page.html))
     else:
         tree = page.tree if page.tree is not None else parse_html(page.html)
-    zone = outlet.timezone if outlet else None
+    zone, day_first = (outlet.timezone, outlet.day_first) if outlet else (None, False)
     meta = read_metadata(tree)
 
     # A relative <link rel=canonical> is relative to the page it is on.
     draft.canonical_url = urljoin(page.url, meta["canonical"]) if meta.get("canonical") else None
-    draft.published = to_iso(meta.get("published"), zone)
+    draft.published = to_iso(meta.get("published"), zone, day_first)
     layout = draft.layout = layout_of(tree, outlet, draft.published, zone) if outlet else None
     if outlet and layout is None:
         logger.warning("%s: the page's markup matches no layout era of %s (%s); reading it with the generic "
@@ -99,7 +99,7 @@ def read_html(draft: Draft, chain: Any) -> None:
     draft.title = strip_site_name(meta.get("title") or first_text(tree, layout.title_selectors if layout else ("h1",)),
                                   meta.get("site_name"), outlet)
     if draft.published is None and layout:
-        draft.published = to_iso(first_date(tree, layout.published_selectors), zone)
+        draft.published = to_iso(first_date(tree, layout.published_selectors), zone, day_first)
     draft.authors = meta.get("authors") or (all_texts(tree, layout.author_selectors) if layout else [])
     draft.tags = meta.get("tags") or (all_texts(tree, layout.tag_selectors) if layout else [])
     for image in meta.get("images", []):

@@ -25,6 +25,14 @@ DEFAULT_PLUGINS = (
     "plugins.outlets.alalam",
     "plugins.outlets.southfront",
     "plugins.outlets.sputnik",
+    "plugins.outlets.sohr",
+    "plugins.outlets.shaam",
+    "plugins.outlets.sohr_en",
+    "plugins.outlets.npa_en",
+    "plugins.outlets.alalam_ar",
+    "plugins.outlets.hawar_en",
+    "plugins.outlets.snacksyrian",
+    "plugins.outlets.smart",
 )
 
 

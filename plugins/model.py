@@ -100,6 +100,8 @@ class Outlet:
     article_paths: tuple[str, ...]
     listing_paths: tuple[str, ...] = ()
     timezone: str | None = None
+    # The site writes numeric dates day first ("02/01/2019" is 2 January), as most Arabic and European sites do.
+    day_first: bool = False
     title_selectors: tuple[str, ...] = ("h1",)
     body_selectors: tuple[str, ...] = ()
     published_selectors: tuple[str, ...] = ()

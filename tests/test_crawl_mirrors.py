@@ -27,7 +27,8 @@ def crawl(outlet: str, mirror: Mirror, tmp_path: Path, *extra: str):
 
 
 def test_every_outlet_has_a_mirror():
-    assert set(OUTLETS) == {"presstv", "crowdstack", "syriaishere", "alalam", "southfront", "sputnik"}
+    assert set(OUTLETS) == {"presstv", "crowdstack", "syriaishere", "alalam", "southfront", "sputnik",
+                            "sohr", "sohr_en", "shaam", "npa_en", "alalam_ar", "hawar_en", "snacksyrian", "smart"}
 
 
 @pytest.mark.parametrize("outlet", OUTLETS)
