@@ -121,10 +121,13 @@ SUBJECT_GAP = (
 # Words that never stand inside a phrase naming the other side: a fight with the army, or in a place.
 NOT_OBJECT = (
     "in on at near with after before while and or but as to into towards than during since when where "
+    "alongside beside among within inside for "
     "government regime army troops soldiers police civilians people residents"
 ).split()
 # After a fight verb, also one free adjective ("attacked another zionist terrorist group X").
 OBJECT_FILL = rf"{fill(6)}(?:(?!(?:{'|'.join(NOT_OBJECT)})\b)[a-z]+{fill(3)})?"
+# Any text up to the next group, but not into another clause ("X ..., but the fight against Y ...").
+SAME_CLAUSE = r"(?:(?!\b(?:but|while|whereas|although|though|if|whether|unless)\b)[^\u27e6;:])"
 QUOTED = rf"[\s{re.escape(QUOTES)}]"
 
 MUTUAL_END = (
@@ -159,7 +162,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"(?:{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
          "sides"),
         # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
-        (rf"(?P<a>{LIST})[^\u27e6;:]{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
+        (rf"(?P<a>{LIST}){SAME_CLAUSE}{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
         # Arabic: "X أعلنت بدء معركة ضد Y"
         (rf"(?P<a>{LIST})[^\u27e6;:]{{0,25}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|حربا|الحرب)[\u064B-\u0652]*\s+(?:ضد|على)"
          rf"{fill(4)}(?P<b>{LIST})", "sides"),
