@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from plugins.chain import Chain
+from crawler.pipelines import summary
+from plugins.chain import STAT, Chain, SimpleStats
 from plugins.model import Page
 from tests.conftest import read_jsonl, run_scrapy
 
@@ -122,7 +123,9 @@ def test_export_parquet_loads_in_pandas_and_duckdb_with_types(feeds, tmp_path):
 
 def test_export_csv_keeps_lists_as_json(feeds, tmp_path):
     target = tmp_path / "tables"
-    export(feeds, target)
+    # No FEED: every feed in the folder of DEFAULT_FEED (output/ unless set otherwise).
+    result = run_scrapy("export", "-o", str(target), "-s", f"DEFAULT_FEED={feeds}/%(name)s.jsonl")
+    assert result.returncode == 0, result.stderr
     records, _ = lines_of(feeds)
     with (target / "articles.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -160,11 +163,19 @@ def embedded_data(page: Path) -> dict:
     return json.loads(re.search(r"const DATA = (\{.*?\});\n", html, re.S).group(1).replace("<\\/", "</"))
 
 
-def test_report_date_range_keeps_only_articles_published_in_it(feeds, tmp_path):
-    page = tmp_path / "report.html"
-    result = run_scrapy("report", str(feeds), "-o", str(page), "--since", "2017-01-01", "--until", "2017-12-31")
+def test_report_date_range_and_crawl_health_from_a_crawl_log(feeds, tmp_path):
+    page, log = tmp_path / "report.html", tmp_path / "sputnik.log"
+    stats = SimpleStats()
+    for key, value in (("pages", 9), ("exported", 5), ("quarantined", 1), ("duplicates", 3)):
+        stats.set_value(STAT(key), value)
+    log.write_text(f"2026-01-01 00:00:00 [crawler.pipelines] INFO: {summary('sputnik', stats)}\n", encoding="utf-8")
+    result = run_scrapy("report", str(feeds), "-o", str(page), "--since", "2017-01-01", "--until", "2017-12-31",
+                        "--crawl-log", str(log))
     assert result.returncode == 0, result.stderr
     data = embedded_data(page)
+    health = {row["outlet"]: row for row in data["health"]}
+    assert (health["sputnik"]["pages"], health["sputnik"]["duplicates"]) == (9, 3)
+    assert health["alalam"]["pages"] is None  # no log for it: unknown, not zero
     dates = [a["date"] for a in data["articles"]]
     assert dates and all("2017-01-01" <= d <= "2017-12-31" for d in dates)
     records, _ = lines_of(feeds)
