@@ -45,11 +45,13 @@ NOUN_FILLERS = (
     "islamist islamists jihadist jihadists jihadi rebel rebels insurgent insurgents armed opposition "
     "takfiri takfiris extremist extremists terror organization organisation front militia militias"
 ).split()
-PREPOSITION_FILLERS = "of from belonging to for by under led".split()
+PREPOSITION_FILLERS = "of from belonging to for by under led such as including like".split()
+NUMBERS = "one two three four five six seven eight nine ten dozens scores dozen several dozens of".split()
 # Arabic filler stems, with the prefixes و ف ب ل and the article ال they may carry.
 FILLERS_AR = (
     "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
-    "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ"
+    "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ تنظيمي فصيلي حركتي "
+    "من ما يسمى سمي تسمى"
 ).split()
 QUOTES = "\"'“”‘’«»–—-"
 COMPOUND = r"(?<![\w-])\w+(?:-\w+)+-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
@@ -62,8 +64,13 @@ def words(vocabulary: list[str]) -> str:
     return r"(?<![\w-])(?:" + "|".join(map(re.escape, vocabulary)) + r")(?![\w-])"
 
 
-FILL_WORD = rf"(?:{words(NOUN_FILLERS + PREPOSITION_FILLERS)}|{COMPOUND}|{ARABIC_FILLER}|[{re.escape(QUOTES)}])"
-NOUN_FILL_WORD = rf"(?:{words(NOUN_FILLERS)}|{COMPOUND}|{ARABIC_FILLER}|[{re.escape(QUOTES)}])"
+# A clitic و ب ل ف written onto a group's name ("بجيش الإسلام": the mention starts after it).
+CLITIC = "(?<!\\w)[وبلف](?=\u27e6|\\s|[\"“”«»])"
+FILL_WORD = (
+    rf"(?:{words(NOUN_FILLERS + PREPOSITION_FILLERS + NUMBERS)}|\d+|{COMPOUND}|{ARABIC_FILLER}|{CLITIC}"
+    rf"|[{re.escape(QUOTES)}])"
+)
+NOUN_FILL_WORD = rf"(?:{words(NOUN_FILLERS)}|{COMPOUND}|{ARABIC_FILLER}|{CLITIC}|[{re.escape(QUOTES)}])"
 
 
 def fill(most: int) -> str:
@@ -73,7 +80,8 @@ def fill(most: int) -> str:
 
 # A relative clause after a group ("X, which is backed by Turkey,") before the list goes on.
 RELATIVE = r"(?:\s*[,،]?\s*(?:which|who|that|الذي|التي|الذين)\b[^\u27e6;:]{0,60}?)?"
-AND = r"(?:,\s*and|,|\band\b|&|\bas well as\b|\bو)"
+# Arabic و is written onto the next word: the filler or the clitic after it takes it.
+AND = r"(?:,\s*and|,|\band\b|&|\bas well as\b|(?<!\w)(?=و))"
 # A list of groups: "X", "X and Y", "X, Y and the Z group".
 LIST = rf"{G}(?:{fill(3)}{RELATIVE}\s*{AND}{fill(4)}{G})*"
 PAIR_LIST = rf"{G}(?:{fill(3)}{RELATIVE}\s*{AND}{fill(4)}{G})+"
@@ -82,13 +90,16 @@ FIGHT_NOUNS = (
     r"clash(?:es)?|fighting|fights?|battles?|infighting|war(?!\s+of\s+words)|confrontations?|skirmish(?:es)?"
     r"|firefights?|hostilities|exchanges?\s+of\s+fire|combat|gunfights?"
 )
+# Relations that are not fighting: a fight noun further back does not reach past them to "بين".
+NOT_FIGHTS_AR = r"[وفبل]?(?:ال)?(?:خلاف|خلافات|انشقاق|انشقاقات|توتر|توترا|اتفاق|هدنة|تحالف|اندماج|مفاوضات|صراع)"
 FIGHT_NOUNS_AR = r"(?:ال)?(?:اشتباكات|اشتباك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
 # Verbs whose object is the other side: "X attacked Y".
 DIRECT_VERBS = (
     r"attack(?:ed|s|ing)?|stormed|storms|storming|raided|raids|ambushed|besieged|besieging|shelled|shelling"
     r"|overran|overrun|overwhelmed|routed|defeated|expelled|expel(?:s|ling)?|ousted|pushed\s+back|drove\s+out"
+    r"|(?:launch(?:ed|es|ing)?|start(?:ed|s)?|began|begins)\s+(?:an?\s+|the\s+)?(?:battle|war|fight)\s+(?:against|to\s+eliminate)"
     r"|fought|fights|fighting|battled|battling|assaulted|targeted|targeting|encircled|surrounded"
-    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carried\s+out)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
+    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:offensive|attacks?|assault|campaign|war|operation)\s+(?:against|on)"
     r"|declared\s+war\s+(?:on|against)|turned\s+(?:its|their)\s+guns\s+on|opened\s+fire\s+on"
     r"|(?:clash(?:ed|es|ing)?|fought|fighting|battled|battling|at\s+war|exchanged\s+fire)\s+(?:with|against)"
@@ -130,6 +141,10 @@ OBJECT_FILL = rf"{fill(6)}(?:(?!(?:{'|'.join(NOT_OBJECT)})\b)[a-z]+{fill(3)})?"
 SAME_CLAUSE = r"(?:(?!\b(?:but|while|whereas|although|though|if|whether|unless)\b)[^\u27e6;:])"
 QUOTED = rf"[\s{re.escape(QUOTES)}]"
 
+NOUN_BEFORE_BETWEEN = rf"\b(?:{FIGHT_NOUNS})\b(?:[\s,{re.escape(QUOTES)}]+[\w-]+){{0,4}}?{QUOTED}+between{fill(5)}"
+PROPERTY = r"(?:security\s+)?(?:checkpoints?|positions?|posts?|bases?|headquarters|strongholds?|villages?|towns?|hills?)"
+PERSONNEL = r"(?:fighters|members|militants|commanders|leaders|gunmen|men|terrorists|elements)"
+PASSIVE = r"captured|killed|attacked|targeted|expelled|ambushed|besieged|routed|defeated|driven\s+out|pushed\s+back"
 MUTUAL_END = (
     r"(?=\s*(?:[.,;:!?]|$|(?:in|near|on|at|over|for|across|around|after|since|during|early|late|last|this|again"
     r"|once|overnight|yesterday|today|each|one)\b))"
@@ -138,10 +153,12 @@ MUTUAL_END = (
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
     for pattern, kind in (
-        # "clashes erupted between X and Y", "fighting between two rebel groups – X and Y"
-        (rf"\b(?:{FIGHT_NOUNS})\b(?:[\s,{re.escape(QUOTES)}]+[\w-]+){{0,4}}?{QUOTED}+between{fill(5)}"
-         rf"(?P<both>{PAIR_LIST})", "list"),
-        (rf"{FIGHT_NOUNS_AR}(?:\s+\S+){{0,5}}?\s+بين{fill(3)}(?P<both>{PAIR_LIST})", "list"),
+        # "clashes erupted between X and Y", "fighting between two rebel groups – X and Y"; but "between X
+        # and Y with Z" puts X and Y on one side
+        (rf"{NOUN_BEFORE_BETWEEN}(?P<a>{PAIR_LIST}){fill(3)}(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
+        (rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
+        (rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})", "list"),
+        (rf"(?P<a>{LIST})[^\u27e6;:.]{{0,100}}?{FIGHT_NOUNS_AR}(?:\s+\S+)?\s+مع{fill(4)}(?P<b>{LIST})", "sides"),
         # "tensions between X and Y, which led to armed conflict"
         (rf"\bbetween{fill(5)}(?P<both>{PAIR_LIST})[^\u27e6;:]{{0,40}}?\b(?:led\s+to|turned\s+into|escalated\s+into"
          rf"|erupted\s+into)\s+(?:[\w-]+\s+){{0,2}}?(?:{FIGHT_NOUNS}|conflict)\b", "list"),
@@ -151,6 +168,22 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "X attacked Y", "X clashed with Y"
         (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b{OBJECT_FILL}(?P<b>{LIST})", "sides"),
         (rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{DIRECT_VERBS_AR}){fill(7)}(?P<b>{LIST})", "sides"),
+        # "X seized three Y checkpoints", "X killed five fighters of Y", "X killed ten Y fighters"
+        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{TAKING_VERBS}|seized\s+control\s+of|took\s+over|stormed|raided)"
+         rf"{fill(4)}(?P<b>{G}){fill(1)}{PROPERTY}\b", "sides"),
+        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:killed|captured|wounded|injured)(?:\s+or\s+\w+)?{fill(2)}"
+         rf"(?:{PERSONNEL}\s+of{fill(2)}(?P<b>{LIST})|(?P<b2>{G}){fill(1)}{PERSONNEL}\b)", "sides"),
+        # "X repelled the Y attack", "X pushed Y back"
+        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:repelled|repulsed|thwarted|foiled|fended\s+off)"
+         rf"{fill(3)}(?:an?\s+)?(?P<b>{G}){fill(1)}(?:attack|assault|offensive|advance)s?\b", "sides"),
+        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:pushed|drove|forced|kicked)\s+(?P<b>{LIST}){fill(3)}(?:back|out)\b",
+         "sides"),
+        # "two members of Y were captured by X"
+        (rf"(?P<b>{LIST}){SUBJECT_GAP}\b(?:was|were|been|being)\s+(?:also\s+|reportedly\s+)?(?:{PASSIVE})\s+by"
+         rf"{fill(3)}(?P<a>{LIST})", "sides"),
+        # "X claimed that its fighters repelled Y ...": "its fighters" are X
+        (rf"(?P<a>{G})\s+(?:said|says|claimed|claims|announced)\s+(?:that\s+)?(?:its|their)\s+(?:fighters|forces|members)"
+         rf"\s+(?:{DIRECT_VERBS}|repelled|repulsed|thwarted)\b{OBJECT_FILL}(?P<b>{G})", "sides"),
         # "X said that Y stormed two of its headquarters": its, their = X's
         (rf"(?P<a>{G})\s+(?:said|says|claimed|claims)\s+(?:that\s+)?(?P<b>{G}){SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b"
          r"(?:\s+[\w-]+){0,3}?\s+(?:its|their)\s+(?:headquarters|positions|bases|checkpoints|fighters|members)\b",
@@ -225,7 +258,10 @@ def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
                 sides = slots(match.group("both"), ids)
                 candidates = combinations(sides, 2)
             else:
-                candidates = ((a, b) for a in slots(match.group("a"), ids) for b in slots(match.group("b"), ids))
+                other = match.group("b") if "b" in match.re.groupindex and match.group("b") else None
+                if other is None and "b2" in match.re.groupindex:
+                    other = match.group("b2")
+                candidates = ((a, b) for a in slots(match.group("a"), ids) for b in slots(other or "", ids))
             found.update(tuple(sorted((a, b))) for a, b in candidates if a != b)
     return found
 
