@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,35 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+# pandas, DuckDB and Datasette run in a child process: loaded here they would grow the test process by a
+# few hundred MB, which every later subprocess inherits as its starting peak RSS (tests that measure it).
+PARQUET_READ = """
+import datetime, json, sys
+import duckdb, pandas
+folder = sys.argv[1]
+articles = pandas.read_parquet(f"{folder}/articles.parquet")
+described = duckdb.sql(f"DESCRIBE SELECT * FROM '{folder}/articles.parquet'").fetchall()
+[(mentions,)] = duckdb.sql(f"SELECT count(*) FROM '{folder}/mentions.parquet'").fetchall()
+print(json.dumps({
+    "articles": len(articles), "mentions": mentions,
+    "quarantine": len(pandas.read_parquet(f"{folder}/quarantine.parquet")),
+    "pandas": {column: str(dtype) for column, dtype in articles.dtypes.items()},
+    "published_date_is_date": all(isinstance(d, datetime.date) for d in articles["published_date"].dropna()),
+    "authors": list(articles.loc[0, "authors"]),
+    "duckdb": {row[0]: row[1] for row in described},
+}))
+"""
+DATASETTE_SEARCH = """
+import asyncio, json, sys
+from datasette.app import Datasette
+
+async def search(path, word):
+    response = await Datasette([path]).client.get(f"/feeds/articles.json?_search={word}&_shape=objects")
+    assert response.status_code == 200, response.status_code
+    return response.json()
+
+print(json.dumps(asyncio.run(search(sys.argv[1], sys.argv[2]))))
+"""
 ERROR_PAGE = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>"
 
 
@@ -58,6 +88,12 @@ def lines_of(folder: Path) -> tuple[list[dict], list[dict]]:
     return records, held
 
 
+def in_subprocess(code: str, *args: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def export(feeds: Path, target: Path) -> None:
     result = run_scrapy("export", str(feeds), "-o", str(target))
     assert result.returncode == 0, result.stderr
@@ -82,43 +118,27 @@ def test_export_sqlite_counts_types_and_full_text_search_in_datasette(feeds, tmp
     assert "error page" in json.loads(reasons)[0]
 
     # The article of seed 002 (Al-Alam), found by a word of its body through Datasette's full-text search.
-    from datasette.app import Datasette
-
-    async def search(word: str) -> dict:
-        datasette = Datasette([str(target)])
-        response = await datasette.client.get(f"/feeds/articles.json?_search={word}&_shape=objects")
-        assert response.status_code == 200
-        return response.json()
-
-    found = asyncio.run(search("Touqan"))["rows"]
+    found = in_subprocess(DATASETTE_SEARCH, str(target), "Touqan")["rows"]
     assert "Takfiris Fight Each Other as Assad Ouster Fades Away" in [row["title"] for row in found]
     assert all("touqan" in row["body"].lower() for row in found)
     assert len(found) < count("articles")
 
 
 def test_export_parquet_loads_in_pandas_and_duckdb_with_types(feeds, tmp_path):
-    import duckdb
-    import pandas as pd
-
     target = tmp_path / "feeds.parquet"
     export(feeds, target)
     records, held = lines_of(feeds)
-    articles = pd.read_parquet(target / "articles.parquet")
-    assert len(articles) == len(records)
-    assert str(articles["published_at"].dtype) == "datetime64[us, UTC]"
-    assert str(articles["fetched_at"].dtype) == "datetime64[us, UTC]"
-    assert articles["latest"].dtype == bool and articles["revision"].dtype == "int64"
-    assert all(isinstance(day, date) for day in articles["published_date"].dropna())
-    assert list(articles.loc[0, "authors"]) == records[0]["authors"] or not records[0]["authors"]
-    assert len(pd.read_parquet(target / "quarantine.parquet")) == len(held)
-
-    described = duckdb.sql(f"DESCRIBE SELECT * FROM '{target / 'articles.parquet'}'").fetchall()
-    types = {row[0]: row[1] for row in described}
-    assert types["published_date"] == "DATE"
-    assert types["published_at"] == "TIMESTAMP WITH TIME ZONE"
-    assert types["tags"] == "VARCHAR[]"
-    [(mentions,)] = duckdb.sql(f"SELECT count(*) FROM '{target / 'mentions.parquet'}'").fetchall()
-    assert mentions == sum(len(g["mentions"]) for r in records for g in r["groups"])
+    seen = in_subprocess(PARQUET_READ, str(target))
+    assert seen["articles"] == len(records) and seen["quarantine"] == len(held)
+    assert seen["mentions"] == sum(len(g["mentions"]) for r in records for g in r["groups"])
+    pandas_types = seen["pandas"]
+    assert pandas_types["published_at"] == pandas_types["fetched_at"] == "datetime64[us, UTC]"
+    assert (pandas_types["latest"], pandas_types["revision"]) == ("bool", "int64")
+    assert seen["published_date_is_date"] and seen["authors"] == records[0]["authors"]
+    duckdb_types = seen["duckdb"]
+    assert duckdb_types["published_date"] == "DATE"
+    assert duckdb_types["published_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert duckdb_types["tags"] == "VARCHAR[]"
 
 
 def test_export_csv_keeps_lists_as_json(feeds, tmp_path):
