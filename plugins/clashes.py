@@ -18,6 +18,7 @@ A parenthesis that only restates a group ("Jabhat Fateh al-Sham (formerly al-Nus
 from __future__ import annotations
 
 import re
+from functools import cache
 from itertools import combinations
 from typing import Any
 
@@ -150,64 +151,95 @@ MUTUAL_END = (
     r"|once|overnight|yesterday|today|each|one)\b))"
 )
 
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), kind)
-    for pattern, kind in (
-        # "clashes erupted between X and Y", "fighting between two rebel groups – X and Y"; but "between X
-        # and Y with Z" puts X and Y on one side
-        (rf"{NOUN_BEFORE_BETWEEN}(?P<a>{PAIR_LIST}){fill(3)}(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
-        (rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
-        (rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})", "list"),
-        (rf"(?P<a>{LIST})[^\u27e6;:.]{{0,100}}?{FIGHT_NOUNS_AR}(?:\s+\S+)?\s+مع{fill(4)}(?P<b>{LIST})", "sides"),
-        # "tensions between X and Y, which led to armed conflict"
-        (rf"\bbetween{fill(5)}(?P<both>{PAIR_LIST})[^\u27e6;:]{{0,40}}?\b(?:led\s+to|turned\s+into|escalated\s+into"
-         rf"|erupted\s+into)\s+(?:[\w-]+\s+){{0,2}}?(?:{FIGHT_NOUNS}|conflict)\b", "list"),
-        # "X and Y clashed"
-        # ... and not "X and Y fought the army": nothing but a place, a time or the end may follow.
-        (rf"(?P<both>{PAIR_LIST}){SUBJECT_GAP}\b(?:{MUTUAL_VERBS})\b{MUTUAL_END}", "list"),
-        # "X attacked Y", "X clashed with Y"
-        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b{OBJECT_FILL}(?P<b>{LIST})", "sides"),
-        (rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{DIRECT_VERBS_AR}){fill(7)}(?P<b>{LIST})", "sides"),
-        # "X seized three Y checkpoints", "X killed five fighters of Y", "X killed ten Y fighters"
-        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{TAKING_VERBS}|seized\s+control\s+of|took\s+over|stormed|raided)"
-         rf"{fill(4)}(?P<b>{G}){fill(1)}{PROPERTY}\b", "sides"),
-        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:killed|captured|wounded|injured)(?:\s+or\s+\w+)?{fill(2)}"
-         rf"(?:{PERSONNEL}\s+of{fill(2)}(?P<b>{LIST})|(?P<b2>{G}){fill(1)}{PERSONNEL}\b)", "sides"),
-        # "X repelled the Y attack", "X pushed Y back"
-        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:repelled|repulsed|thwarted|foiled|fended\s+off)"
-         rf"{fill(3)}(?:an?\s+)?(?P<b>{G}){fill(1)}(?:attack|assault|offensive|advance)s?\b", "sides"),
-        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:pushed|drove|forced|kicked)\s+(?P<b>{LIST}){fill(3)}(?:back|out)\b",
-         "sides"),
-        # "two members of Y were captured by X"
-        (rf"(?P<b>{LIST}){SUBJECT_GAP}\b(?:was|were|been|being)\s+(?:also\s+|reportedly\s+)?(?:{PASSIVE})\s+by"
-         rf"{fill(3)}(?P<a>{LIST})", "sides"),
-        # "X claimed that its fighters repelled Y ...": "its fighters" are X
-        (rf"(?P<a>{G})\s+(?:said|says|claimed|claims|announced)\s+(?:that\s+)?(?:its|their)\s+(?:fighters|forces|members)"
-         rf"\s+(?:{DIRECT_VERBS}|repelled|repulsed|thwarted)\b{OBJECT_FILL}(?P<b>{G})", "sides"),
-        # "X said that Y stormed two of its headquarters": its, their = X's
-        (rf"(?P<a>{G})\s+(?:said|says|claimed|claims)\s+(?:that\s+)?(?P<b>{G}){SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b"
-         r"(?:\s+[\w-]+){0,3}?\s+(?:its|their)\s+(?:headquarters|positions|bases|checkpoints|fighters|members)\b",
-         "sides"),
-        # "the fighting involves X, led by ..., against Y"
-        (rf"\b(?:{FIGHT_NOUNS})\s+(?:involves|involved|pits|pitted){fill(3)}(?P<a>{G})[^\u27e6;:]{{0,60}}?"
-         rf"\bagainst{OBJECT_FILL}(?P<b>{LIST})", "sides"),
-        # Arabic verb first: "هاجمت X مواقع Y"
-        (rf"(?:{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
-         "sides"),
-        # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
-        (rf"(?P<a>{LIST}){SAME_CLAUSE}{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
-        # Arabic: "X أعلنت بدء معركة ضد Y"
-        (rf"(?P<a>{LIST})[^\u27e6;:]{{0,25}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|حربا|الحرب)[\u064B-\u0652]*\s+(?:ضد|على)"
-         rf"{fill(4)}(?P<b>{LIST})", "sides"),
-        # Arabic verb first: "استولت X على عدة مدن من Y"
-        (rf"(?:{TAKING_VERBS_AR}){fill(2)}(?P<a>{G})\s*على[^\u27e6;:]{{0,60}}?\sمن{fill(4)}(?P<b>{LIST})", "sides"),
-        # "X seized the town from Y", "X stormed and captured checkpoints from Y"
-        (rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}(?:\w+\s+and\s+)?\b(?:{TAKING_VERBS})\b[^\u27e6;:]{{0,80}}?\bfrom"
-         rf"{fill(4)}(?P<b>{LIST})", "sides"),
-        (rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{TAKING_VERBS_AR})[^\u27e6;:]{{0,60}}?\s(?:من|لـ?){fill(4)}(?P<b>{LIST})",
-         "sides"),
-    )
+# Each shape: a cheap test for its key words (most sentences that name two groups report no fight, and
+# are passed over without trying the full pattern), the pattern, and how its groups pair up.
+SHAPES: tuple[tuple[str, str, str], ...] = (
+    # "clashes erupted between X and Y", "fighting between two rebel groups – X and Y"; but "between X
+    # and Y with Z" puts X and Y on one side
+    (r"\bbetween\b",
+     rf"{NOUN_BEFORE_BETWEEN}(?P<a>{PAIR_LIST}){fill(3)}(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
+    (r"\bbetween\b",
+     rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
+    ("بين",
+     rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})", "list"),
+    ("مع",
+     rf"(?P<a>{LIST})[^\u27e6;:.]{{0,100}}?{FIGHT_NOUNS_AR}(?:\s+\S+)?\s+مع{fill(4)}(?P<b>{LIST})", "sides"),
+    # "tensions between X and Y, which led to armed conflict"
+    (r"\bbetween\b[^\u27e6]*\u27e6[^;:]*\b(?:led|turned|escalated|erupted)\b",
+     rf"\bbetween{fill(5)}(?P<both>{PAIR_LIST})[^\u27e6;:]{{0,40}}?\b(?:led\s+to|turned\s+into|escalated\s+into"
+     rf"|erupted\s+into)\s+(?:[\w-]+\s+){{0,2}}?(?:{FIGHT_NOUNS}|conflict)\b", "list"),
+    # "X and Y clashed"
+    # ... and not "X and Y fought the army": nothing but a place, a time or the end may follow.
+    (rf"\b(?:{MUTUAL_VERBS})\b",
+     rf"(?P<both>{PAIR_LIST}){SUBJECT_GAP}\b(?:{MUTUAL_VERBS})\b{MUTUAL_END}", "list"),
+    # "X attacked Y", "X clashed with Y"
+    (rf"\b(?:{DIRECT_VERBS})\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    (DIRECT_VERBS_AR,
+     rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{DIRECT_VERBS_AR}){fill(7)}(?P<b>{LIST})", "sides"),
+    # "X seized three Y checkpoints", "X killed five fighters of Y", "X killed ten Y fighters"
+    (rf"\b(?:{TAKING_VERBS}|seized|took|stormed|raided)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{TAKING_VERBS}|seized\s+control\s+of|took\s+over|stormed|raided)"
+     rf"{fill(4)}(?P<b>{G}){fill(1)}{PROPERTY}\b", "sides"),
+    (r"\b(?:killed|captured|wounded|injured)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:killed|captured|wounded|injured)(?:\s+or\s+\w+)?{fill(2)}"
+     rf"(?:{PERSONNEL}\s+of{fill(2)}(?P<b>{LIST})|(?P<b2>{G}){fill(1)}{PERSONNEL}\b)", "sides"),
+    # "X repelled the Y attack", "X pushed Y back"
+    (r"\b(?:repelled|repulsed|thwarted|foiled|fended)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:repelled|repulsed|thwarted|foiled|fended\s+off)"
+     rf"{fill(3)}(?:an?\s+)?(?P<b>{G}){fill(1)}(?:attack|assault|offensive|advance)s?\b", "sides"),
+    (r"\b(?:pushed|drove|forced|kicked)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:pushed|drove|forced|kicked)\s+(?P<b>{LIST}){fill(3)}(?:back|out)\b",
+     "sides"),
+    # "two members of Y were captured by X"
+    (r"\bby\b",
+     rf"(?P<b>{LIST}){SUBJECT_GAP}\b(?:was|were|been|being)\s+(?:also\s+|reportedly\s+)?(?:{PASSIVE})\s+by"
+     rf"{fill(3)}(?P<a>{LIST})", "sides"),
+    # "X claimed that its fighters repelled Y ...": "its fighters" are X
+    (r"\b(?:said|says|claimed|claims|announced)\b",
+     rf"(?P<a>{G})\s+(?:said|says|claimed|claims|announced)\s+(?:that\s+)?(?:its|their)\s+(?:fighters|forces|members)"
+     rf"\s+(?:{DIRECT_VERBS}|repelled|repulsed|thwarted)\b{OBJECT_FILL}(?P<b>{G})", "sides"),
+    # "X said that Y stormed two of its headquarters": its, their = X's
+    (r"\b(?:said|says|claimed|claims)\b",
+     rf"(?P<a>{G})\s+(?:said|says|claimed|claims)\s+(?:that\s+)?(?P<b>{G}){SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b"
+     r"(?:\s+[\w-]+){0,3}?\s+(?:its|their)\s+(?:headquarters|positions|bases|checkpoints|fighters|members)\b",
+     "sides"),
+    # "the fighting involves X, led by ..., against Y"
+    (r"\b(?:involves|involved|pits|pitted)\b",
+     rf"\b(?:{FIGHT_NOUNS})\s+(?:involves|involved|pits|pitted){fill(3)}(?P<a>{G})[^\u27e6;:]{{0,60}}?"
+     rf"\bagainst{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    # Arabic verb first: "هاجمت X مواقع Y"
+    (rf"{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}",
+     rf"(?:{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
+     "sides"),
+    # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
+    (rf"\b(?:{FIGHT_WITH})\s+(?:with|against)\b",
+     rf"(?P<a>{LIST}){SAME_CLAUSE}{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
+    # Arabic: "X أعلنت بدء معركة ضد Y"
+    ("ضد|على",
+     rf"(?P<a>{LIST})[^\u27e6;:]{{0,25}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|حربا|الحرب)[\u064B-\u0652]*\s+(?:ضد|على)"
+     rf"{fill(4)}(?P<b>{LIST})", "sides"),
+    # Arabic verb first: "استولت X على عدة مدن من Y"
+    (TAKING_VERBS_AR,
+     rf"(?:{TAKING_VERBS_AR}){fill(2)}(?P<a>{G})\s*على[^\u27e6;:]{{0,60}}?\sمن{fill(4)}(?P<b>{LIST})", "sides"),
+    # "X seized the town from Y", "X stormed and captured checkpoints from Y"
+    (r"\bfrom\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}(?:\w+\s+and\s+)?\b(?:{TAKING_VERBS})\b[^\u27e6;:]{{0,80}}?\bfrom"
+     rf"{fill(4)}(?P<b>{LIST})", "sides"),
+    (TAKING_VERBS_AR,
+     rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{TAKING_VERBS_AR})[^\u27e6;:]{{0,60}}?\s(?:من|لـ?){fill(4)}(?P<b>{LIST})",
+     "sides"),
 )
+
+
+@cache
+def patterns() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]:
+    """The shapes compiled, once per process and only when an article needs them: the patterns are long
+    (every filler list is spelled out), and compiling them takes about a second and a half."""
+    return tuple(
+        (re.compile(trigger, re.IGNORECASE), re.compile(pattern, re.IGNORECASE), kind)
+        for trigger, pattern, kind in SHAPES
+    )
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -252,7 +284,9 @@ def slots(text: str, ids: list[str]) -> list[str]:
 def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
     """Pairs of group ids the masked sentence reports fighting each other."""
     found: set[tuple[str, str]] = set()
-    for pattern, kind in PATTERNS:
+    for trigger, pattern, kind in patterns():
+        if not trigger.search(template):
+            continue
         for match in pattern.finditer(template):
             if kind == "list":
                 sides = slots(match.group("both"), ids)
