@@ -58,12 +58,14 @@ def main() -> None:
     started = time.perf_counter()
     patterns()
     compiled = time.perf_counter() - started
-    print(f"{'set':12} {'sentences':>9} {'pairs':>6} {'found':>6} {'wrong':>6} {'missed':>7} {'precision':>10} {'recall':>7}")
+    print(f"{'set':12} {'sentences':>9} {'pairs':>6} {'found':>6} {'wrong':>6} {'missed':>7} {'precision':>10} "
+          f"{'recall':>7}")
     for name, path in SETS.items():
         sentences, right, wrong, missed = score(path, args.verbose)
         precision = right / (right + wrong) if right + wrong else 1.0
         recall = right / (right + missed) if right + missed else 1.0
-        print(f"{name:12} {sentences:9} {right + missed:6} {right:6} {wrong:6} {missed:7} {precision:10.2f} {recall:7.2f}")
+        print(f"{name:12} {sentences:9} {right + missed:6} {right:6} {wrong:6} {missed:7} {precision:10.2f} "
+              f"{recall:7.2f}")
     timing(compiled)
 
 

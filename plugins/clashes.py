@@ -7,7 +7,9 @@ mention is replaced by a placeholder and the sentence is matched against a few s
 - X, a fight verb, Y ("X attacked / stormed / besieged Y", "X launched an offensive against Y",
   "X declared war on Y", "X clashed with Y"; Arabic "X هاجمت Y", "X اشتبكت مع Y");
 - X took something from Y ("X seized the town from Y"; Arabic "X سيطرت على ... من Y");
-- X and Y, then a fight verb ("X and Y clashed", "X and Y fought each other").
+- X and Y, then a fight verb ("X and Y clashed", "X and Y fought each other");
+- casualties, property and attacks of the other side ("X killed five fighters of Y", "X seized three Y
+  checkpoints", "X repelled the Y attack", "two members of Y were captured by X").
 
 Between a group and the words that tie it to the fight only filler is allowed (articles, "militants of",
 "the positions of", "al-Qaeda-linked", quotes), so a sentence that names two groups and a fight with
@@ -46,8 +48,8 @@ NOUN_FILLERS = (
     "islamist islamists jihadist jihadists jihadi rebel rebels insurgent insurgents armed opposition "
     "takfiri takfiris extremist extremists terror organization organisation front militia militias"
 ).split()
-PREPOSITION_FILLERS = "of from belonging to for by under led such as including like".split()
-NUMBERS = "one two three four five six seven eight nine ten dozens scores dozen several dozens of".split()
+PREPOSITION_FILLERS = ["of", "from", "belonging to", "for", "by", "under", "led by", "such as", "including", "like"]
+NUMBERS = "one two three four five six seven eight nine ten dozen dozens scores".split()
 # Arabic filler stems, with the prefixes و ف ب ل and the article ال they may carry.
 FILLERS_AR = (
     "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
@@ -98,16 +100,20 @@ FIGHT_NOUNS_AR = r"(?:ال)?(?:اشتباكات|اشتباك|معارك|معرك
 DIRECT_VERBS = (
     r"attack(?:ed|s|ing)?|stormed|storms|storming|raided|raids|ambushed|besieged|besieging|shelled|shelling"
     r"|overran|overrun|overwhelmed|routed|defeated|expelled|expel(?:s|ling)?|ousted|pushed\s+back|drove\s+out"
-    r"|(?:launch(?:ed|es|ing)?|start(?:ed|s)?|began|begins)\s+(?:an?\s+|the\s+)?(?:battle|war|fight)\s+(?:against|to\s+eliminate)"
+    r"|(?:launch(?:ed|es|ing)?|start(?:ed|s)?|began|begins)\s+(?:an?\s+|the\s+)?(?:battle|war|fight)\s+"
+    r"(?:against|to\s+eliminate)"
     r"|fought|fights|fighting|battled|battling|assaulted|targeted|targeting|encircled|surrounded"
-    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
+    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out)\s+(?:an?\s+)?"
+    r"(?:[\w-]+\s+){0,2}?"
     r"(?:offensive|attacks?|assault|campaign|war|operation)\s+(?:against|on)"
     r"|declared\s+war\s+(?:on|against)|turned\s+(?:its|their)\s+guns\s+on|opened\s+fire\s+on"
     r"|(?:clash(?:ed|es|ing)?|fought|fighting|battled|battling|at\s+war|exchanged\s+fire)\s+(?:with|against)"
-    r"|(?:engag(?:ed|ing)|involved)\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles|infighting)\s+(?:with|against)"
+    r"|(?:engag(?:ed|ing)|involved)\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles|infighting)\s+"
+    r"(?:with|against)"
 )
-# Verbs of taking, whose other side follows "from": "X seized the town from Y".
+# Fight nouns followed by "with Y" after a subject X further back ("X took the town after clashes with Y").
 FIGHT_WITH = r"clash(?:es)?|battles?|confrontations?|skirmish(?:es)?|fighting(?=\s+against)|war(?=\s+(?:on|against))"
+# Verbs of taking, whose other side follows "from": "X seized the town from Y".
 TAKING_VERBS = (
     r"seized|seizes|seizing|captured|captures|capturing|took(?:\s+control\s+of|\s+over)?|wrested|wrests"
     r"|retook|recaptured|regained|snatched|grabbed"
@@ -143,7 +149,9 @@ SAME_CLAUSE = r"(?:(?!\b(?:but|while|whereas|although|though|if|whether|unless)\
 QUOTED = rf"[\s{re.escape(QUOTES)}]"
 
 NOUN_BEFORE_BETWEEN = rf"\b(?:{FIGHT_NOUNS})\b(?:[\s,{re.escape(QUOTES)}]+[\w-]+){{0,4}}?{QUOTED}+between{fill(5)}"
-PROPERTY = r"(?:security\s+)?(?:checkpoints?|positions?|posts?|bases?|headquarters|strongholds?|villages?|towns?|hills?)"
+PROPERTY = (
+    r"(?:security\s+)?(?:checkpoints?|positions?|posts?|bases?|headquarters|strongholds?|villages?|towns?|hills?)"
+)
 PERSONNEL = r"(?:fighters|members|militants|commanders|leaders|gunmen|men|terrorists|elements)"
 PASSIVE = r"captured|killed|attacked|targeted|expelled|ambushed|besieged|routed|defeated|driven\s+out|pushed\s+back"
 MUTUAL_END = (
@@ -161,7 +169,8 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
     (r"\bbetween\b",
      rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
     ("بين",
-     rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})", "list"),
+     rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})",
+     "list"),
     ("مع",
      rf"(?P<a>{LIST})[^\u27e6;:.]{{0,100}}?{FIGHT_NOUNS_AR}(?:\s+\S+)?\s+مع{fill(4)}(?P<b>{LIST})", "sides"),
     # "tensions between X and Y, which led to armed conflict"
@@ -235,7 +244,7 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
 @cache
 def patterns() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]:
     """The shapes compiled, once per process and only when an article needs them: the patterns are long
-    (every filler list is spelled out), and compiling them takes about a second and a half."""
+    (every filler list is spelled out), and compiling them takes about a second."""
     return tuple(
         (re.compile(trigger, re.IGNORECASE), re.compile(pattern, re.IGNORECASE), kind)
         for trigger, pattern, kind in SHAPES
@@ -259,7 +268,7 @@ def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, li
     ids: list[str] = []
     parts, last = [], 0
     for start, end, group in mentions:
-        if start < last:  # overlapping mentions: the normaliser's longest one came first
+        if start < last:  # overlapping mentions (the normaliser gives none): the first one is kept
             continue
         parts += [sentence[last:start], SLOT.format(len(ids))]
         ids.append(group)
@@ -292,10 +301,10 @@ def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
                 sides = slots(match.group("both"), ids)
                 candidates = combinations(sides, 2)
             else:
-                other = match.group("b") if "b" in match.re.groupindex and match.group("b") else None
-                if other is None and "b2" in match.re.groupindex:
-                    other = match.group("b2")
-                candidates = ((a, b) for a in slots(match.group("a"), ids) for b in slots(other or "", ids))
+                # "b2": the other side where a shape has two ways of naming it (re allows one "b").
+                named = match.groupdict()
+                other = slots(named.get("b") or named.get("b2") or "", ids)
+                candidates = ((a, b) for a in slots(named["a"], ids) for b in other)
             found.update(tuple(sorted((a, b))) for a, b in candidates if a != b)
     return found
 

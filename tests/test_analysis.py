@@ -89,7 +89,8 @@ def lines_of(folder: Path) -> tuple[list[dict], list[dict]]:
 
 
 def in_subprocess(code: str, *args: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
+                            check=False)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
