@@ -126,6 +126,14 @@ def parse_timestamp(value: str | None) -> datetime | None:
     return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def schema_version(value: Any) -> int | None:
+    """2 for version 2 records; 1 for version 1 feeds, which wrote the string "1.0"."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def build_tables(feeds: Feeds, registry: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
     """The five tables as lists of rows (Python values: datetime, date, list, dict)."""
     latest: dict[str, int] = defaultdict(int)
@@ -143,7 +151,7 @@ def build_tables(feeds: Feeds, registry: str | Path | None = None) -> dict[str, 
             "authors": record.get("authors") or [], "tags": record.get("tags") or [], "body": record.get("body"),
             "images": record.get("images") or [], "cluster": record.get("cluster"),
             "duplicate_of": record.get("duplicate_of"), "provenance": record.get("provenance"),
-            "schema_version": int(record["schema_version"]) if str(record["schema_version"]).isdigit() else None,
+            "schema_version": schema_version(record["schema_version"]),
             "feed": record["_file"], "line": record["_line"],
         })
         for group in record.get("groups") or []:

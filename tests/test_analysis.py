@@ -259,3 +259,26 @@ def test_report_opens_offline_in_chromium_with_every_chart_drawn(feeds, tmp_path
                 assert heading in text
         finally:
             browser.close()
+
+
+def test_tables_flag_latest_revisions_and_read_dates_honestly(tmp_path):
+    from datetime import datetime, timezone
+
+    from crawler.analysis import build_tables, read_feeds
+
+    base = {"url": "https://example.org/a", "outlet": "alalam", "title": "t", "body": "b", "groups": []}
+    lines = [
+        {**base, "schema_version": "1.0", "id": "a" * 16, "revision": 1, "published": "2017-07-16"},
+        {**base, "schema_version": 2, "id": "a" * 16, "revision": 2, "published": "2017-07-16T13:18:15+04:30",
+         "clashes": []},
+        {**base, "schema_version": 2, "id": "b" * 16, "revision": 1, "published": "2017-07-16T13:18:15"},
+    ]
+    feed = tmp_path / "alalam.jsonl"
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    rows = build_tables(read_feeds([feed]))["articles"]
+    assert [row["latest"] for row in rows] == [False, True, True]
+    assert [row["schema_version"] for row in rows] == [1, 2, 2]
+    # A date alone, and a time without an offset, are no instant; each still has its calendar date.
+    assert [row["published_at"] for row in rows] == [
+        None, datetime(2017, 7, 16, 8, 48, 15, tzinfo=timezone.utc), None]
+    assert {row["published_date"] for row in rows} == {date(2017, 7, 16)}
