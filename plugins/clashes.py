@@ -10,6 +10,7 @@ mention is replaced by a placeholder and the sentence is matched against a few s
 - X and Y, then a fight verb ("X and Y clashed", "X and Y fought each other");
 - casualties, property and attacks of the other side ("X killed five fighters of Y", "X seized three Y
   checkpoints", "X repelled the Y attack", "two members of Y were captured by X").
+- X's fight noun over or against Y ("X's victory over Y", "X's offensive against Y").
 
 Between a group and the words that tie it to the fight only filler is allowed (articles, "militants of",
 "the positions of", "al-Qaeda-linked", quotes), so a sentence that names two groups and a fight with
@@ -54,10 +55,11 @@ NUMBERS = "one two three four five six seven eight nine ten dozen dozens scores"
 FILLERS_AR = (
     "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
     "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ تنظيمي فصيلي حركتي "
-    "من ما يسمى سمي تسمى"
+    "من ما يسمى سمي تسمى جهة أخرى ثانية قوات خلايا المعارضة التكفيرية التكفيري الإرهابية الارهابية الإرهابي "
+    "الارهابي المتشددة المتطرف"
 ).split()
 QUOTES = "\"'“”‘’«»–—-"
-COMPOUND = r"(?<![\w-])\w+(?:-\w+)+-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
+COMPOUND = r"(?<![\w-])\w+(?:-\w+)*-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
 ARABIC_FILLER = (
     r"(?<!\w)[وفبل]?(?:ال)?(?:" + "|".join(map(re.escape, FILLERS_AR)) + r")[\u064B-\u0652]*(?!\w)"
 )
@@ -103,7 +105,8 @@ DIRECT_VERBS = (
     r"|(?:launch(?:ed|es|ing)?|start(?:ed|s)?|began|begins)\s+(?:an?\s+|the\s+)?(?:battle|war|fight)\s+"
     r"(?:against|to\s+eliminate)"
     r"|fought|fights|fighting|battled|battling|assaulted|targeted|targeting|encircled|surrounded"
-    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out)\s+(?:an?\s+)?"
+    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out|expand(?:ed|s)"
+    r"|intensif(?:ied|ies)|stepped\s+up|continu(?:ed|es))\s+(?:an?\s+|its\s+|their\s+)?"
     r"(?:[\w-]+\s+){0,2}?"
     r"(?:offensive|attacks?|assault|campaign|war|operation)\s+(?:against|on)"
     r"|declared\s+war\s+(?:on|against)|turned\s+(?:its|their)\s+guns\s+on|opened\s+fire\s+on"
@@ -124,12 +127,15 @@ MUTUAL_VERBS = (
     r"|(?:are|were|have\s+been)\s+(?:fighting|clashing)|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting)"
     r"|into\s+(?:[\w-]+\s+)?(?:fighting|clashes|infighting|war)"
 )
+# Arabic verbs whose object is the other side; they may also come first, before their subject.
+VERBS_AR = r"هاجم|هاجمت|هاجموا|اقتحم|اقتحمت|اقتحموا|استهدف|استهدفت|استهدفوا|حاصر|حاصرت|حاصروا|طرد|طردت|طردوا"
 DIRECT_VERBS_AR = (
-    r"هاجم|هاجمت|هاجموا|اقتحم|اقتحمت|اقتحموا|استهدف|استهدفت|استهدفوا|حاصر|حاصرت|حاصروا|طرد|طردت|طردوا"
-    r"|(?:شن|شنت|شنوا)\s+(?:\S+\s+){0,2}?(?:على|ضد)|اشتبك\s+مع|اشتبكت\s+مع|اشتبكوا\s+مع|أعلنت\s+الحرب\s+على"
+    VERBS_AR + r"|(?:شن|شنت|شنوا)\s+(?:\S+\s+){0,3}?(?:على|ضد)|اشتبك(?:ت|وا)?\s+(?:\S+\s+){0,2}?مع|أعلنت\s+الحرب\s+على"
     r"|أعلن\s+الحرب\s+على|(?:تدور|دارت|اندلعت)\s+(?:\S+\s+){0,2}?مع"
 )
 TAKING_VERBS_AR = r"سيطر|سيطرت|سيطروا|استولت|استولى|استولوا|انتزعت|انتزع|انتزعوا"
+# An apposition between the subject and its verb: "X, the largest faction in the area, attacked Y".
+APPOSITION = r"(?:\s*[,—–]\s*(?:the|an?|one\s+of)\s[^\u27e6;:,—–]{1,80}[,—–])?"
 # Between the subject and its verb: auxiliaries, adverbs and the like ("X have reportedly launched").
 SUBJECT_GAP = (
     r"(?:\s*(?:" + NOUN_FILL_WORD + r"|has|have|had|was|were|is|are|also|reportedly|again|then|later|once|"
@@ -145,7 +151,11 @@ NOT_OBJECT = (
 # After a fight verb, also one free adjective ("attacked another zionist terrorist group X").
 OBJECT_FILL = rf"{fill(6)}(?:(?!(?:{'|'.join(NOT_OBJECT)})\b)[a-z]+{fill(3)})?"
 # Any text up to the next group, but not into another clause ("X ..., but the fight against Y ...").
-SAME_CLAUSE = r"(?:(?!\b(?:but|while|whereas|although|though|if|whether|unless)\b)[^\u27e6;:])"
+# Nor into an intention ("X announced they would take part in fighting against Y").
+SAME_CLAUSE = (
+    r"(?:(?!\b(?:but|while|whereas|although|though|if|whether|unless|would|will|could|may|might|plans?|planned"
+    r"|threat(?:en|ens|ened)|vow(?:s|ed)?|intend(?:s|ed)?)\b)[^\u27e6;:])"
+)
 QUOTED = rf"[\s{re.escape(QUOTES)}]"
 
 NOUN_BEFORE_BETWEEN = rf"\b(?:{FIGHT_NOUNS})\b(?:[\s,{re.escape(QUOTES)}]+[\w-]+){{0,4}}?{QUOTED}+between{fill(5)}"
@@ -181,14 +191,20 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
     # ... and not "X and Y fought the army": nothing but a place, a time or the end may follow.
     (rf"\b(?:{MUTUAL_VERBS})\b",
      rf"(?P<both>{PAIR_LIST}){SUBJECT_GAP}\b(?:{MUTUAL_VERBS})\b{MUTUAL_END}", "list"),
-    # "X attacked Y", "X clashed with Y"
+    # "X attacked Y", "X clashed with Y", "X, the largest faction, attacked Y"
     (rf"\b(?:{DIRECT_VERBS})\b",
-     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+     rf"(?P<a>{LIST}){RELATIVE}{APPOSITION}{SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    # "X's victory over Y", "X's offensive against Y", "X's capture of Y positions"
+    (r"['’]s?\s",
+     rf"(?P<a>{G})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:victory\s+over|(?:offensive|attacks?|assault|campaign|war|raid)"
+     rf"\s+(?:against|on)|capture\s+of|defeat\s+of|takeover\s+of|expulsion\s+of){OBJECT_FILL}(?P<b>{LIST})",
+     "sides"),
     (DIRECT_VERBS_AR,
      rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{DIRECT_VERBS_AR}){fill(7)}(?P<b>{LIST})", "sides"),
     # "X seized three Y checkpoints", "X killed five fighters of Y", "X killed ten Y fighters"
-    (rf"\b(?:{TAKING_VERBS}|seized|took|stormed|raided)\b",
-     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{TAKING_VERBS}|seized\s+control\s+of|took\s+over|stormed|raided)"
+    (rf"\b(?:{TAKING_VERBS}|seized|took|stormed|raided|advanced|advancing)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{TAKING_VERBS}|seized\s+control\s+of|took\s+over|stormed|raided"
+     rf"|advanc(?:ed|ing)\s+on)"
      rf"{fill(4)}(?P<b>{G}){fill(1)}{PROPERTY}\b", "sides"),
     (r"\b(?:killed|captured|wounded|injured)\b",
      rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:killed|captured|wounded|injured)(?:\s+or\s+\w+)?{fill(2)}"
@@ -217,20 +233,26 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
     (r"\b(?:involves|involved|pits|pitted)\b",
      rf"\b(?:{FIGHT_NOUNS})\s+(?:involves|involved|pits|pitted){fill(3)}(?P<a>{G})[^\u27e6;:]{{0,60}}?"
      rf"\bagainst{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    # Arabic verb first, the attack after the subject: "شن مقاتلو X هجوما على Y"
+    ("شن|صد",
+     rf"(?<!\w)(?:شن|شنت|شنوا|صد|صدت|صدوا){fill(3)}(?P<a>{G}){fill(3)}(?:\S+\s+)?(?:هجوما|هجوماً|هجمات|هجوم)"
+     rf"(?:\s+(?:على|ضد))?"
+     rf"{fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic verb first: "هاجمت X مواقع Y"
     (rf"{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}",
-     rf"(?:{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
+     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
      "sides"),
     # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
     (rf"\b(?:{FIGHT_WITH})\s+(?:with|against)\b",
      rf"(?P<a>{LIST}){SAME_CLAUSE}{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic: "X أعلنت بدء معركة ضد Y"
     ("ضد|على",
-     rf"(?P<a>{LIST})[^\u27e6;:]{{0,25}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|حربا|الحرب)[\u064B-\u0652]*\s+(?:ضد|على)"
+     rf"(?P<a>{LIST})[^\u27e6;:،]{{0,60}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|هجمات|حربا|الحرب)\S*\s+(?:ضد|على)"
      rf"{fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic verb first: "استولت X على عدة مدن من Y"
     (TAKING_VERBS_AR,
-     rf"(?:{TAKING_VERBS_AR}){fill(2)}(?P<a>{G})\s*على[^\u27e6;:]{{0,60}}?\sمن{fill(4)}(?P<b>{LIST})", "sides"),
+     rf"(?:{TAKING_VERBS_AR}){fill(2)}(?P<a>{G})[^\u27e6;:،]{{0,30}}?على(?:[^\u27e6;:]{{0,60}}?\sمن)?{fill(4)}"
+     rf"(?P<b>{LIST})", "sides"),
     # "X seized the town from Y", "X stormed and captured checkpoints from Y"
     (r"\bfrom\b",
      rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}(?:\w+\s+and\s+)?\b(?:{TAKING_VERBS})\b[^\u27e6;:]{{0,80}}?\bfrom"
@@ -251,6 +273,10 @@ def patterns() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]:
     )
 
 
+# A group's name written onto a participle describes the next name: "NLF-affiliated", "Turkish-backed".
+MODIFIER = re.compile(r"-(?:affiliated|linked|backed|led|held|controlled|allied|aligned|based|dominated)\b")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text``, without the spaces around it."""
     spans, start = [], 0
@@ -269,6 +295,8 @@ def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, li
     parts, last = [], 0
     for start, end, group in mentions:
         if start < last:  # overlapping mentions (the normaliser gives none): the first one is kept
+            continue
+        if MODIFIER.match(sentence, end):  # "NLF-affiliated Zenki": the NLF is not a side
             continue
         parts += [sentence[last:start], SLOT.format(len(ids))]
         ids.append(group)
