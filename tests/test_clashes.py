@@ -14,7 +14,6 @@ from plugins.groups import find_groups
 from plugins.model import Page
 
 DATA = Path(__file__).parent / "data" / "clashes_sentences.jsonl"
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
 
 
