@@ -17,6 +17,7 @@ DEFAULT_PLUGINS = (
     "plugins.sanity",
     "plugins.cleaners",
     "plugins.groups",
+    "plugins.clashes",
     "plugins.dedup",
     "plugins.export",
     "plugins.outlets.presstv",

@@ -1,0 +1,94 @@
+"""Precision and recall of the clashes plugin (who fought whom) on labelled real sentences.
+
+Run from the repository root:  python benchmarks/bench_clashes.py [-v]
+
+Two sets of sentences from real reporting, each with the source URL it was copied from and the pairs
+of groups it reports fighting each other (labelled by hand before the plugin was run on them):
+
+- tests/data/clashes_sentences.jsonl: the development set; the plugin's rules were written and
+  corrected while reading its misses, so its figures are optimistic;
+- tests/data/clashes_test.jsonl: the test set, never used to change a rule: the honest estimate.
+
+A pair counts as found when the normaliser finds both groups and the plugin reports them for the
+sentence; a group the normaliser misses makes a miss here too. ``-v`` prints every disagreement.
+
+It also times the plugin: compiling its patterns (once per process, at the first article) and
+``find_clashes`` on the development sentences joined into one article per source page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from plugins.clashes import find_clashes, patterns  # noqa: E402
+from plugins.groups import find_groups  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+SETS = {"development": DATA / "clashes_sentences.jsonl", "test": DATA / "clashes_test.jsonl"}
+
+
+def score(path: Path, verbose: bool) -> tuple[int, int, int, int]:
+    found_right = found_wrong = missed = sentences = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        sentences += 1
+        article = {"title": None, "body": row["text"], "groups": find_groups(None, row["text"])}
+        found = {tuple(clash["groups"]) for clash in find_clashes(article)}
+        expected = {tuple(sorted(pair)) for pair in row["clashes"]}
+        found_right += len(found & expected)
+        found_wrong += len(found - expected)
+        missed += len(expected - found)
+        if verbose and found != expected:
+            print(f"  found {sorted(found)}, labelled {sorted(expected)}: {row['text'][:160]}")
+    return sentences, found_right, found_wrong, missed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every disagreement")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    patterns()
+    compiled = time.perf_counter() - started
+    print(f"{'set':12} {'sentences':>9} {'pairs':>6} {'found':>6} {'wrong':>6} {'missed':>7} {'precision':>10} "
+          f"{'recall':>7}")
+    for name, path in SETS.items():
+        sentences, right, wrong, missed = score(path, args.verbose)
+        precision = right / (right + wrong) if right + wrong else 1.0
+        recall = right / (right + missed) if right + missed else 1.0
+        print(f"{name:12} {sentences:9} {right + missed:6} {right:6} {wrong:6} {missed:7} {precision:10.2f} "
+              f"{recall:7.2f}")
+    timing(compiled)
+
+
+def timing(compiled: float) -> None:
+    pages: dict[str, list[str]] = defaultdict(list)
+    for line in SETS["development"].read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        pages[row["source"]].append(row["text"])
+    articles = []
+    for texts in pages.values():
+        body = "\n\n".join(texts)
+        articles.append({"title": None, "body": body, "groups": find_groups(None, body)})
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for article in articles:
+            find_clashes(article)
+        runs.append((time.perf_counter() - started) / len(articles))
+    size = statistics.mean(len(a["body"]) for a in articles)
+    print(f"compiling the patterns: {compiled:.2f} s once per process; find_clashes: "
+          f"{statistics.median(runs) * 1000:.2f} ms per article (median of 5 runs; {len(articles)} articles "
+          f"of {size:,.0f} characters on average, every sentence naming groups)")
+
+
+if __name__ == "__main__":
+    main()

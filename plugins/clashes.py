@@ -1,0 +1,366 @@
+"""Who fought whom: pairs of armed groups an article reports fighting each other, in ``record["clashes"]``.
+
+Runs after the group normaliser (``trylast``), on the mentions it found. Within one sentence, each group
+mention is replaced by a placeholder and the sentence is matched against a few shapes of fight reporting:
+
+- a fight noun before "between X and Y" ("clashes erupted between X, Y and Z"; Arabic "اشتباكات بين X وY");
+- X, a fight verb, Y ("X attacked / stormed / besieged Y", "X launched an offensive against Y",
+  "X declared war on Y", "X clashed with Y"; Arabic "X هاجمت Y", "X اشتبكت مع Y");
+- X took something from Y ("X seized the town from Y"; Arabic "X سيطرت على ... من Y");
+- X and Y, then a fight verb ("X and Y clashed", "X and Y fought each other");
+- casualties, property and attacks of the other side ("X killed five fighters of Y", "X seized three Y
+  checkpoints", "X repelled the Y attack", "two members of Y were captured by X").
+- X's fight noun over or against Y ("X's victory over Y", "X's offensive against Y").
+
+Between a group and the words that tie it to the fight only filler is allowed (articles, "militants of",
+"the positions of", "al-Qaeda-linked", quotes), so a sentence that names two groups and a fight with
+someone else ("X attacked government forces near Y") gives no pair: where unsure, a pair is left out.
+A parenthesis that only restates a group ("Jabhat Fateh al-Sham (formerly al-Nusra Front)") is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from itertools import combinations
+from typing import Any
+
+from plugins.hookspecs import hookimpl
+
+FIELDS = ("title", "body")
+
+# A placeholder for the n-th group mention of a sentence; the brackets occur in no news text.
+SLOT = "\u27e6{}\u27e7"
+SLOT_RE = re.compile("\u27e6(\\d+)\u27e7")
+G = "\u27e6\\d+\u27e7"
+
+# Sentences end at . ! ? ؟ followed by space, or at a line break (paragraphs, headlines).
+SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
+
+# Words that may stand between a group's name and the words that tie it to a fight.
+NOUN_FILLERS = (
+    "the a an its their his her this that these those two three both all other another some several many "
+    "rival rivals main key local so-called hardline allied opposing harakat ally allies former one-time erstwhile "
+    "militants militant fighters fighter terrorists terrorist members member forces force units unit "
+    "positions position posts post headquarters headquarter hq checkpoints checkpoint bases base "
+    "strongholds stronghold ranks men elements gunmen convoy convoys "
+    "group groups faction factions movement coalition alliance brigade brigades battalion battalions "
+    "islamist islamists jihadist jihadists jihadi rebel rebels insurgent insurgents armed opposition "
+    "takfiri takfiris extremist extremists terror organization organisation front militia militias"
+).split()
+PREPOSITION_FILLERS = ["of", "from", "belonging to", "for", "by", "under", "led by", "such as", "including", "like"]
+NUMBERS = "one two three four five six seven eight nine ten dozen dozens scores".split()
+# Arabic filler stems, with the prefixes و ف ب ل and the article ال they may carry.
+FILLERS_AR = (
+    "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
+    "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ تنظيمي فصيلي حركتي "
+    "من ما يسمى سمي تسمى جهة أخرى ثانية قوات خلايا المعارضة التكفيرية التكفيري الإرهابية الارهابية الإرهابي "
+    "الارهابي المتشددة المتطرف"
+).split()
+QUOTES = "\"'“”‘’«»–—-"
+COMPOUND = r"(?<![\w-])\w+(?:-\w+)*-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
+ARABIC_FILLER = (
+    r"(?<!\w)[وفبل]?(?:ال)?(?:" + "|".join(map(re.escape, FILLERS_AR)) + r")[\u064B-\u0652]*(?!\w)"
+)
+
+
+def words(vocabulary: list[str]) -> str:
+    return r"(?<![\w-])(?:" + "|".join(map(re.escape, vocabulary)) + r")(?![\w-])"
+
+
+# A clitic و ب ل ف written onto a group's name ("بجيش الإسلام": the mention starts after it).
+CLITIC = "(?<!\\w)[وبلف](?=\u27e6|\\s|[\"“”«»])"
+FILL_WORD = (
+    rf"(?:{words(NOUN_FILLERS + PREPOSITION_FILLERS + NUMBERS)}|\d+|{COMPOUND}|{ARABIC_FILLER}|{CLITIC}"
+    rf"|[{re.escape(QUOTES)}])"
+)
+NOUN_FILL_WORD = rf"(?:{words(NOUN_FILLERS)}|{COMPOUND}|{ARABIC_FILLER}|{CLITIC}|[{re.escape(QUOTES)}])"
+
+
+def fill(most: int) -> str:
+    """Up to ``most`` filler words (with the spaces around them)."""
+    return rf"(?:\s*{FILL_WORD}){{0,{most}}}\s*"
+
+
+# A relative clause after a group ("X, which is backed by Turkey,") before the list goes on.
+RELATIVE = r"(?:\s*[,،]?\s*(?:which|who|that|الذي|التي|الذين)\b[^\u27e6;:]{0,60}?)?"
+# Arabic و is written onto the next word: the filler or the clitic after it takes it.
+AND = r"(?:,\s*and|,|\band\b|&|\bas well as\b|(?<!\w)(?=و))"
+# A list of groups: "X", "X and Y", "X, Y and the Z group".
+LIST = rf"{G}(?:{fill(3)}{RELATIVE}\s*{AND}{fill(4)}{G})*"
+PAIR_LIST = rf"{G}(?:{fill(3)}{RELATIVE}\s*{AND}{fill(4)}{G})+"
+
+FIGHT_NOUNS = (
+    r"clash(?:es)?|fighting|fights?|battles?|infighting|war(?!\s+of\s+words)|confrontations?|skirmish(?:es)?"
+    r"|firefights?|hostilities|exchanges?\s+of\s+fire|combat|gunfights?"
+)
+# Relations that are not fighting: a fight noun further back does not reach past them to "بين".
+NOT_FIGHTS_AR = r"[وفبل]?(?:ال)?(?:خلاف|خلافات|انشقاق|انشقاقات|توتر|توترا|اتفاق|هدنة|تحالف|اندماج|مفاوضات|صراع)"
+FIGHT_NOUNS_AR = r"(?:ال)?(?:اشتباكات|اشتباك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
+# Verbs whose object is the other side: "X attacked Y".
+DIRECT_VERBS = (
+    r"attack(?:ed|s|ing)?|stormed|storms|storming|raided|raids|ambushed|besieged|besieging|shelled|shelling"
+    r"|overran|overrun|overwhelmed|routed|defeated|expelled|expel(?:s|ling)?|ousted|pushed\s+back|drove\s+out"
+    r"|(?:launch(?:ed|es|ing)?|start(?:ed|s)?|began|begins)\s+(?:an?\s+|the\s+)?(?:battle|war|fight)\s+"
+    r"(?:against|to\s+eliminate)"
+    r"|fought|fights|fighting|battled|battling|assaulted|targeted|targeting|encircled|surrounded"
+    r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out|expand(?:ed|s)"
+    r"|intensif(?:ied|ies)|stepped\s+up|continu(?:ed|es))\s+(?:an?\s+|its\s+|their\s+)?"
+    r"(?:[\w-]+\s+){0,2}?"
+    r"(?:offensive|attacks?|assault|campaign|war|operation)\s+(?:against|on)"
+    r"|declared\s+war\s+(?:on|against)|turned\s+(?:its|their)\s+guns\s+on|opened\s+fire\s+on"
+    r"|(?:clash(?:ed|es|ing)?|fought|fighting|battled|battling|at\s+war|exchanged\s+fire)\s+(?:with|against)"
+    r"|(?:engag(?:ed|ing)|involved)\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles|infighting)\s+"
+    r"(?:with|against)"
+)
+# Fight nouns followed by "with Y" after a subject X further back ("X took the town after clashes with Y").
+FIGHT_WITH = r"clash(?:es)?|battles?|confrontations?|skirmish(?:es)?|fighting(?=\s+against)|war(?=\s+(?:on|against))"
+# Verbs of taking, whose other side follows "from": "X seized the town from Y".
+TAKING_VERBS = (
+    r"seized|seizes|seizing|captured|captures|capturing|took(?:\s+control\s+of|\s+over)?|wrested|wrests"
+    r"|retook|recaptured|regained|snatched|grabbed"
+)
+# "X and Y clashed": the list is the subject, both sides at once.
+MUTUAL_VERBS = (
+    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled|exchanged\s+fire"
+    r"|(?:are|were|have\s+been)\s+(?:fighting|clashing)|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting)"
+    r"|into\s+(?:[\w-]+\s+)?(?:fighting|clashes|infighting|war)"
+)
+# Arabic verbs whose object is the other side; they may also come first, before their subject.
+VERBS_AR = r"هاجم|هاجمت|هاجموا|اقتحم|اقتحمت|اقتحموا|استهدف|استهدفت|استهدفوا|حاصر|حاصرت|حاصروا|طرد|طردت|طردوا"
+DIRECT_VERBS_AR = (
+    VERBS_AR + r"|(?:شن|شنت|شنوا)\s+(?:\S+\s+){0,3}?(?:على|ضد)|اشتبك(?:ت|وا)?\s+(?:\S+\s+){0,2}?مع|أعلنت\s+الحرب\s+على"
+    r"|أعلن\s+الحرب\s+على|(?:تدور|دارت|اندلعت)\s+(?:\S+\s+){0,2}?مع"
+)
+TAKING_VERBS_AR = r"سيطر|سيطرت|سيطروا|استولت|استولى|استولوا|انتزعت|انتزع|انتزعوا"
+# An apposition between the subject and its verb: "X, the largest faction in the area, attacked Y".
+APPOSITION = r"(?:\s*[,—–]\s*(?:the|an?|one\s+of)\s[^\u27e6;:,—–]{1,80}[,—–])?"
+# Between the subject and its verb: auxiliaries, adverbs and the like ("X have reportedly launched").
+SUBJECT_GAP = (
+    r"(?:\s*(?:" + NOUN_FILL_WORD + r"|has|have|had|was|were|is|are|also|reportedly|again|then|later|once|"
+    r"allegedly|recently|now|jointly|together|quickly|suddenly|apparently"
+    r"|قد|كما|أيضا|مجددا|سابقا))*\s*"
+)
+# Words that never stand inside a phrase naming the other side: a fight with the army, or in a place.
+NOT_OBJECT = (
+    "in on at near with after before while and or but as to into towards than during since when where "
+    "alongside beside among within inside for "
+    "government regime army troops soldiers police civilians people residents"
+).split()
+# After a fight verb, also one free adjective ("attacked another zionist terrorist group X").
+OBJECT_FILL = rf"{fill(6)}(?:(?!(?:{'|'.join(NOT_OBJECT)})\b)[a-z]+{fill(3)})?"
+# Any text up to the next group, but not into another clause ("X ..., but the fight against Y ...").
+# Nor into an intention ("X announced they would take part in fighting against Y").
+SAME_CLAUSE = (
+    r"(?:(?!\b(?:but|while|whereas|although|though|if|whether|unless|would|will|could|may|might|plans?|planned"
+    r"|threat(?:en|ens|ened)|vow(?:s|ed)?|intend(?:s|ed)?)\b)[^\u27e6;:])"
+)
+QUOTED = rf"[\s{re.escape(QUOTES)}]"
+
+NOUN_BEFORE_BETWEEN = rf"\b(?:{FIGHT_NOUNS})\b(?:[\s,{re.escape(QUOTES)}]+[\w-]+){{0,4}}?{QUOTED}+between{fill(5)}"
+PROPERTY = (
+    r"(?:security\s+)?(?:checkpoints?|positions?|posts?|bases?|headquarters|strongholds?|villages?|towns?|hills?)"
+)
+PERSONNEL = r"(?:fighters|members|militants|commanders|leaders|gunmen|men|terrorists|elements)"
+PASSIVE = r"captured|killed|attacked|targeted|expelled|ambushed|besieged|routed|defeated|driven\s+out|pushed\s+back"
+MUTUAL_END = (
+    r"(?=\s*(?:[.,;:!?]|$|(?:in|near|on|at|over|for|across|around|after|since|during|early|late|last|this|again"
+    r"|once|overnight|yesterday|today|each|one)\b))"
+)
+
+# Each shape: a cheap test for its key words (most sentences that name two groups report no fight, and
+# are passed over without trying the full pattern), the pattern, and how its groups pair up.
+SHAPES: tuple[tuple[str, str, str], ...] = (
+    # "clashes erupted between X and Y", "fighting between two rebel groups – X and Y"; but "between X
+    # and Y with Z" puts X and Y on one side
+    (r"\bbetween\b",
+     rf"{NOUN_BEFORE_BETWEEN}(?P<a>{PAIR_LIST}){fill(3)}(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
+    (r"\bbetween\b",
+     rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
+    ("بين",
+     rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})",
+     "list"),
+    ("مع",
+     rf"(?P<a>{LIST})[^\u27e6;:.]{{0,100}}?{FIGHT_NOUNS_AR}(?:\s+\S+)?\s+مع{fill(4)}(?P<b>{LIST})", "sides"),
+    # "tensions between X and Y, which led to armed conflict"
+    (r"\bbetween\b[^\u27e6]*\u27e6[^;:]*\b(?:led|turned|escalated|erupted)\b",
+     rf"\bbetween{fill(5)}(?P<both>{PAIR_LIST})[^\u27e6;:]{{0,40}}?\b(?:led\s+to|turned\s+into|escalated\s+into"
+     rf"|erupted\s+into)\s+(?:[\w-]+\s+){{0,2}}?(?:{FIGHT_NOUNS}|conflict)\b", "list"),
+    # "X and Y clashed"
+    # ... and not "X and Y fought the army": nothing but a place, a time or the end may follow.
+    (rf"\b(?:{MUTUAL_VERBS})\b",
+     rf"(?P<both>{PAIR_LIST}){SUBJECT_GAP}\b(?:{MUTUAL_VERBS})\b{MUTUAL_END}", "list"),
+    # "X attacked Y", "X clashed with Y", "X, the largest faction, attacked Y"
+    (rf"\b(?:{DIRECT_VERBS})\b",
+     rf"(?P<a>{LIST}){RELATIVE}{APPOSITION}{SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    # "X's victory over Y", "X's offensive against Y", "X's capture of Y positions"
+    (r"['’]s?\s",
+     rf"(?P<a>{G})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:victory\s+over|(?:offensive|attacks?|assault|campaign|war|raid)"
+     rf"\s+(?:against|on)|capture\s+of|defeat\s+of|takeover\s+of|expulsion\s+of){OBJECT_FILL}(?P<b>{LIST})",
+     "sides"),
+    (DIRECT_VERBS_AR,
+     rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{DIRECT_VERBS_AR}){fill(7)}(?P<b>{LIST})", "sides"),
+    # "X seized three Y checkpoints", "X killed five fighters of Y", "X killed ten Y fighters"
+    (rf"\b(?:{TAKING_VERBS}|seized|took|stormed|raided|advanced|advancing)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:{TAKING_VERBS}|seized\s+control\s+of|took\s+over|stormed|raided"
+     rf"|advanc(?:ed|ing)\s+on)"
+     rf"{fill(4)}(?P<b>{G}){fill(1)}{PROPERTY}\b", "sides"),
+    (r"\b(?:killed|captured|wounded|injured)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:killed|captured|wounded|injured)(?:\s+or\s+\w+)?{fill(2)}"
+     rf"(?:{PERSONNEL}\s+of{fill(2)}(?P<b>{LIST})|(?P<b2>{G}){fill(1)}{PERSONNEL}\b)", "sides"),
+    # "X repelled the Y attack", "X pushed Y back"
+    (r"\b(?:repelled|repulsed|thwarted|foiled|fended)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:repelled|repulsed|thwarted|foiled|fended\s+off)"
+     rf"{fill(3)}(?:an?\s+)?(?P<b>{G}){fill(1)}(?:attack|assault|offensive|advance)s?\b", "sides"),
+    (r"\b(?:pushed|drove|forced|kicked)\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}\b(?:pushed|drove|forced|kicked)\s+(?P<b>{LIST}){fill(3)}(?:back|out)\b",
+     "sides"),
+    # "two members of Y were captured by X"
+    (r"\bby\b",
+     rf"(?P<b>{LIST}){SUBJECT_GAP}\b(?:was|were|been|being)\s+(?:also\s+|reportedly\s+)?(?:{PASSIVE})\s+by"
+     rf"{fill(3)}(?P<a>{LIST})", "sides"),
+    # "X claimed that its fighters repelled Y ...": "its fighters" are X
+    (r"\b(?:said|says|claimed|claims|announced)\b",
+     rf"(?P<a>{G})\s+(?:said|says|claimed|claims|announced)\s+(?:that\s+)?(?:its|their)\s+(?:fighters|forces|members)"
+     rf"\s+(?:{DIRECT_VERBS}|repelled|repulsed|thwarted)\b{OBJECT_FILL}(?P<b>{G})", "sides"),
+    # "X said that Y stormed two of its headquarters": its, their = X's
+    (r"\b(?:said|says|claimed|claims)\b",
+     rf"(?P<a>{G})\s+(?:said|says|claimed|claims)\s+(?:that\s+)?(?P<b>{G}){SUBJECT_GAP}\b(?:{DIRECT_VERBS})\b"
+     r"(?:\s+[\w-]+){0,3}?\s+(?:its|their)\s+(?:headquarters|positions|bases|checkpoints|fighters|members)\b",
+     "sides"),
+    # "the fighting involves X, led by ..., against Y"
+    (r"\b(?:involves|involved|pits|pitted)\b",
+     rf"\b(?:{FIGHT_NOUNS})\s+(?:involves|involved|pits|pitted){fill(3)}(?P<a>{G})[^\u27e6;:]{{0,60}}?"
+     rf"\bagainst{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    # Arabic verb first, the attack after the subject: "شن مقاتلو X هجوما على Y"
+    ("شن|صد",
+     rf"(?<!\w)(?:شن|شنت|شنوا|صد|صدت|صدوا){fill(3)}(?P<a>{G}){fill(3)}(?:\S+\s+)?(?:هجوما|هجوماً|هجمات|هجوم)"
+     rf"(?:\s+(?:على|ضد))?"
+     rf"{fill(4)}(?P<b>{LIST})", "sides"),
+    # Arabic verb first: "هاجمت X مواقع Y"
+    (rf"{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}",
+     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
+     "sides"),
+    # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
+    (rf"\b(?:{FIGHT_WITH})\s+(?:with|against)\b",
+     rf"(?P<a>{LIST}){SAME_CLAUSE}{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
+    # Arabic: "X أعلنت بدء معركة ضد Y"
+    ("ضد|على",
+     rf"(?P<a>{LIST})[^\u27e6;:،]{{0,60}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|هجمات|حربا|الحرب)\S*\s+(?:ضد|على)"
+     rf"{fill(4)}(?P<b>{LIST})", "sides"),
+    # Arabic verb first: "استولت X على عدة مدن من Y"
+    (TAKING_VERBS_AR,
+     rf"(?:{TAKING_VERBS_AR}){fill(2)}(?P<a>{G})[^\u27e6;:،]{{0,30}}?على(?:[^\u27e6;:]{{0,60}}?\sمن)?{fill(4)}"
+     rf"(?P<b>{LIST})", "sides"),
+    # "X seized the town from Y", "X stormed and captured checkpoints from Y"
+    (r"\bfrom\b",
+     rf"(?P<a>{LIST}){RELATIVE}{SUBJECT_GAP}(?:\w+\s+and\s+)?\b(?:{TAKING_VERBS})\b[^\u27e6;:]{{0,80}}?\bfrom"
+     rf"{fill(4)}(?P<b>{LIST})", "sides"),
+    (TAKING_VERBS_AR,
+     rf"(?P<a>{LIST}){SUBJECT_GAP}(?:{TAKING_VERBS_AR})[^\u27e6;:]{{0,60}}?\s(?:من|لـ?){fill(4)}(?P<b>{LIST})",
+     "sides"),
+)
+
+
+@cache
+def patterns() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]:
+    """The shapes compiled, once per process and only when an article needs them: the patterns are long
+    (every filler list is spelled out), and compiling them takes about a second."""
+    return tuple(
+        (re.compile(trigger, re.IGNORECASE), re.compile(pattern, re.IGNORECASE), kind)
+        for trigger, pattern, kind in SHAPES
+    )
+
+
+# A group's name written onto a participle describes the next name: "NLF-affiliated", "Turkish-backed".
+MODIFIER = re.compile(r"-(?:affiliated|linked|backed|led|held|controlled|allied|aligned|based|dominated)\b")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, without the spaces around it."""
+    spans, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, list[str]]:
+    """The sentence with each mention (offsets relative to it) replaced by a placeholder, and the
+    group id of each placeholder. A parenthesis that holds nothing but the group named just before it
+    ("X (HTS)", "X (formerly Y)" when Y is the same lineage) or no group at all is dropped."""
+    ids: list[str] = []
+    parts, last = [], 0
+    for start, end, group in mentions:
+        if start < last:  # overlapping mentions (the normaliser gives none): the first one is kept
+            continue
+        if MODIFIER.match(sentence, end):  # "NLF-affiliated Zenki": the NLF is not a side
+            continue
+        parts += [sentence[last:start], SLOT.format(len(ids))]
+        ids.append(group)
+        last = end
+    parts.append(sentence[last:])
+    template = "".join(parts)
+
+    def restatement(match: re.Match[str]) -> str:
+        inside = [ids[int(n)] for n in SLOT_RE.findall(match.group(1))]
+        before = SLOT_RE.findall(template[: match.start()][-12:])
+        if not inside or (before and all(group == ids[int(before[-1])] for group in inside)):
+            return " "
+        return match.group(0)
+
+    return PARENTHESIS.sub(restatement, template), ids
+
+
+def slots(text: str, ids: list[str]) -> list[str]:
+    return [ids[int(n)] for n in SLOT_RE.findall(text)]
+
+
+def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
+    """Pairs of group ids the masked sentence reports fighting each other."""
+    found: set[tuple[str, str]] = set()
+    for trigger, pattern, kind in patterns():
+        if not trigger.search(template):
+            continue
+        for match in pattern.finditer(template):
+            if kind == "list":
+                sides = slots(match.group("both"), ids)
+                candidates = combinations(sides, 2)
+            else:
+                # "b2": the other side where a shape has two ways of naming it (re allows one "b").
+                named = match.groupdict()
+                other = slots(named.get("b") or named.get("b2") or "", ids)
+                candidates = ((a, b) for a in slots(named["a"], ids) for b in other)
+            found.update(tuple(sorted((a, b))) for a, b in candidates if a != b)
+    return found
+
+
+def find_clashes(article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``clashes`` entries of a record whose ``groups`` are filled: one per pair and sentence."""
+    clashes: list[dict[str, Any]] = []
+    for field in FIELDS:
+        text = article.get(field) or ""
+        mentions = sorted(
+            (m["start"], m["end"], group["id"])
+            for group in article.get("groups") or []
+            for m in group.get("mentions", [])
+            if m.get("field") == field
+        )
+        if len({group for _, _, group in mentions}) < 2:
+            continue
+        for start, end in sentences(text):
+            inside = [(s - start, e - start, g) for s, e, g in mentions if start <= s and e <= end]
+            if len({g for _, _, g in inside}) < 2:
+                continue
+            template, ids = masked(text[start:end], inside)
+            for pair in sorted(pairs_in(template, ids)):
+                clashes.append({"groups": list(pair), "field": field, "start": start, "end": end})
+    return clashes
+
+
+@hookimpl(trylast=True)
+def normalise_article(article: dict[str, Any]) -> None:
+    # trylast: the normaliser (and any other plugin adding groups) has filled groups by now.
+    article["clashes"] = find_clashes(article)

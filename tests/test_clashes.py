@@ -1,0 +1,106 @@
+"""Who fought whom: the clashes plugin on real reporting (tests/data/clashes_sentences.jsonl) and the seeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from plugins.chain import Chain
+from plugins.clashes import find_clashes
+from plugins.groups import find_groups
+from plugins.model import Page
+
+DATA = Path(__file__).parent / "data" / "clashes_sentences.jsonl"
+OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
+
+
+def labelled() -> list[dict]:
+    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def pairs_of(text: str) -> set[tuple[str, str]]:
+    article = {"title": None, "body": text, "groups": find_groups(None, text)}
+    return {tuple(clash["groups"]) for clash in find_clashes(article)}
+
+
+def test_labelled_set_is_real_reporting_with_sources():
+    rows = labelled()
+    assert len(rows) >= 200
+    assert all(row["source"].startswith("http") for row in rows)
+    assert sum(bool(row["clashes"]) for row in rows) >= 40 and sum(not row["clashes"] for row in rows) >= 30
+    assert any("بين" in row["text"] for row in rows)  # Arabic reporting is in it
+
+
+def test_precision_and_recall_on_labelled_sentences():
+    true_pos = false_pos = false_neg = 0
+    for row in labelled():
+        found, expected = pairs_of(row["text"]), {tuple(sorted(p)) for p in row["clashes"]}
+        true_pos += len(found & expected)
+        false_pos += len(found - expected)
+        false_neg += len(expected - found)
+    precision, recall = true_pos / (true_pos + false_pos), true_pos / (true_pos + false_neg)
+    print(f"clashes: precision {precision:.2f}, recall {recall:.2f} ({true_pos} found, {false_pos} wrong, "
+          f"{false_neg} missed)")
+    # A guard against regressions at today's level on the development set (where the rules were tuned): the
+    # issue's target of recall 0.7 is not reached on it, nor on the test set (benchmarks/bench_clashes.py).
+    assert precision >= 0.95
+    assert recall >= 0.6
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Clashes between Hay'at Tahrir al-Sham and Ahrar al-Sham left dozens dead.", {("ahrar-al-sham", "hts")}),
+        ("Hay'at Tahrir al-Sham fighters seized the town of Saraqib from Ahrar al-Sham on Wednesday.",
+         {("ahrar-al-sham", "hts")}),
+        ("Jaysh al-Islam attacked Faylaq al-Rahman positions in Zamalka.", {("faylaq-al-rahman", "jaysh-al-islam")}),
+        ("اشتباكات بين هيئة تحرير الشام وحركة أحرار الشام في ريف إدلب", {("ahrar-al-sham", "hts")}),
+        # Named together, but not fighting each other: left out.
+        ("Ahrar al-Sham and Nour al-Din al-Zenki announced their merger.", set()),
+        ("Hay'at Tahrir al-Sham attacked government forces near an Ahrar al-Sham checkpoint.", set()),
+        ("Ahrar al-Sham and Hay'at Tahrir al-Sham fought the Syrian army together.", set()),
+    ],
+)
+def test_sentence_shapes(text, expected):
+    assert pairs_of(text) == expected
+
+
+def test_clash_offsets_point_at_the_sentence():
+    body = "Idlib was calm. Later, clashes between Ahrar al-Sham and HTS erupted near Saraqib. Talks followed."
+    article = {"title": None, "body": body, "groups": find_groups(None, body)}
+    [clash] = find_clashes(article)
+    assert clash["field"] == "body"
+    assert body[clash["start"]:clash["end"]] == "Later, clashes between Ahrar al-Sham and HTS erupted near Saraqib."
+
+
+def seed_case(outlet: str, seed: str) -> dict:
+    cases = json.loads((OUTLETS / f"{outlet}.cases.json").read_text(encoding="utf-8"))
+    return next(case for case in cases if case["name"].startswith(f"seed {seed}"))
+
+
+@pytest.mark.parametrize(
+    "outlet, seed, fights",
+    [
+        ("alalam", "002", {("ahrar-al-sham", "hts")}),
+        ("southfront", "003", {("ahrar-al-sham", "hts"), ("hts", "jaish-al-mujahideen")}),
+        ("sputnik", "004", {("jaysh-al-islam", "jaysh-tahrir-al-sham")}),
+    ],
+)
+def test_seed_fights_are_found_by_the_chain(tmp_path, outlet, seed, fights):
+    chain = Chain(Settings({"PLUGINS_DISABLED": ["plugins.dedup"], "QUARANTINE_FILE": str(tmp_path / "q.jsonl")}))
+    chain.open()
+    try:
+        case = seed_case(outlet, seed)
+        outcome = chain.process(Page(outlet=outlet, **case["input"]))
+    finally:
+        chain.close()
+    assert outcome.status == "exported", outcome.reasons
+    record = outcome.record
+    found = {tuple(clash["groups"]) for clash in record["clashes"]}
+    assert fights <= found
+    for clash in record["clashes"]:
+        sentence = record[clash["field"]][clash["start"]:clash["end"]]
+        assert sentence.strip() == sentence and sentence
