@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from plugins.model import Page
+
+OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
+
+
+def page_of(outlet: str, given: dict[str, Any]) -> Page:
+    """A case's input as a page; a saved page too large to sit in the JSON is named by ``html_file``
+    (a path under plugins/outlets/)."""
+    fields = {k: v for k, v in given.items() if k not in ("outlet", "html_file")}
+    if "html_file" in given:
+        fields["html"] = (OUTLETS / given["html_file"]).read_text(encoding="utf-8")
+    return Page(outlet=given.get("outlet", outlet), **fields)
 
 
 def check_record(record: dict[str, Any], expect: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from crawler.pipelines import summary
 from plugins.chain import STAT, Chain, SimpleStats
 from plugins.model import Page
 from tests.conftest import read_jsonl, run_scrapy
+from tests.expect import page_of
 
 OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -71,7 +72,7 @@ def feeds(tmp_path_factory) -> Path:
         try:
             with (folder / f"{outlet}.jsonl").open("w", encoding="utf-8") as feed:
                 for case in json.loads(cases.read_text(encoding="utf-8")):
-                    outcome = chain.process(Page(outlet=outlet, **case["input"]))
+                    outcome = chain.process(page_of(outlet, case["input"]))
                     if outcome.status == "exported":
                         feed.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
             chain.process(Page(url=f"https://example.org/{outlet}/missing", outlet=outlet, html=ERROR_PAGE))

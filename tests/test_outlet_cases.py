@@ -12,9 +12,8 @@ from crawler.pipelines import summary
 from plugins.chain import Chain
 from plugins.extract import layout_of, parse_html
 from plugins.model import Layout, Outlet, Page
-from tests.expect import check_record
+from tests.expect import OUTLETS, check_record, page_of
 
-OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
 CASES = sorted(OUTLETS.glob("*.cases.json"))
 
 
@@ -38,15 +37,6 @@ def chain(tmp_path: Path):
 def test_every_outlet_has_cases():
     chain = Chain(Settings({"PLUGINS_DISABLED": ["plugins.dedup"]}))
     assert {path.name.split(".")[0] for path in CASES} >= set(chain.outlets)
-
-
-def page_of(outlet: str, given: dict) -> Page:
-    """A case's input as a page; a saved page too large to sit in the JSON is named by ``html_file``
-    (a path under plugins/outlets/)."""
-    fields = {k: v for k, v in given.items() if k not in ("outlet", "html_file")}
-    if "html_file" in given:
-        fields["html"] = (OUTLETS / given["html_file"]).read_text(encoding="utf-8")
-    return Page(outlet=given.get("outlet", outlet), **fields)
 
 
 @pytest.mark.parametrize(("outlet", "case"), load_cases())
