@@ -10,7 +10,11 @@ COMMANDS_MODULE = "crawler.commands"
 
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
 # Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AddressGuardMiddleware": 650}
+# WarcWriterMiddleware (active with WARC_DIR) next to the downloader, to keep the bytes as they arrived.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AddressGuardMiddleware": 650,
+    "crawler.warc.WarcWriterMiddleware": 950,
+}
 # Local feeds are written an item at a time and synced, so a killed crawl leaves no half-written record
 # (crawler/feeds.py); a JOBDIR job can be resumed after a kill, not only after a clean stop (crawler/extensions.py).
 FEED_STORAGES = {"": "crawler.feeds.DurableFileFeedStorage", "file": "crawler.feeds.DurableFileFeedStorage"}
@@ -31,6 +35,11 @@ GROUPS_REGISTRY = ""
 
 # Deduplication store, shared by every outlet's crawl and kept across runs.
 DEDUP_STORE = "output/state.sqlite"
+
+# Directory for WARC files of every response the crawl fetches (empty: none are written), and the size
+# at which a file is closed and the next one begun (1 GB, the size archives commonly use).
+WARC_DIR = ""
+WARC_MAX_SIZE = 1_000_000_000
 
 # Politeness for small news sites: obey robots.txt, adapt the pace to the server, few parallel requests.
 ROBOTSTXT_OBEY = True

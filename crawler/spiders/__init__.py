@@ -155,11 +155,7 @@ class OutletSpider(Spider):
             kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
             yield self.page(response.url, problem=f"the response is not a web page but {kind}")
             return
-        response = utf8_if_valid(response)
-        try:
-            yield self.page(response.url, html=response.text, tree=response.selector.root)
-        except (ValueError, lxml.etree.LxmlError) as exc:  # lxml refuses some byte soups outright
-            yield self.page(response.url, problem=f"the page is not readable HTML ({exc})")
+        yield page_of_response(response, self.outlet.name, response.url)
 
     def article_failed(self, failure: Failure) -> Iterator[Page]:
         """Errback of article requests: the failure becomes a page the chain quarantines with the reason."""
@@ -168,8 +164,23 @@ class OutletSpider(Spider):
         yield self.page(reached, problem=failure_reason(failure, request, self.settings))
 
     def page(self, url: str, **fields: Any) -> Page:
-        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return Page(url=url, outlet=self.outlet.name, fetched_at=fetched_at, **fields)
+        return Page(url=url, outlet=self.outlet.name, fetched_at=utc_now(), **fields)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def page_of_response(response: TextResponse, outlet: str | None, url: str) -> Page:
+    """The page of an article response, fetched now or read back from a WARC file: decoded the same
+    way, with the provenance and fetch time its meta carries (crawler.warc) when it was kept."""
+    meta = response.meta
+    fields = {"outlet": outlet, "fetched_at": meta.get("fetched_at") or utc_now(), "provenance": meta.get("provenance")}
+    response = utf8_if_valid(response)
+    try:
+        return Page(url=url, html=response.text, tree=response.selector.root, **fields)
+    except (ValueError, lxml.etree.LxmlError) as exc:  # lxml refuses some byte soups outright
+        return Page(url=url, problem=f"the page is not readable HTML ({exc})", **fields)
 
 
 def utf8_if_valid(response: TextResponse) -> TextResponse:
