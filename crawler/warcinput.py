@@ -27,6 +27,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from crawler.spiders import HTTP_REASONS, page_of_response, path_of
+from crawler.wayback import original_of_snapshot, snapshot_provenance
 from crawler.warc import FETCHED_AT, OUTLET_FIELD, PROVENANCE, iso_seconds
 from plugins.chain import find_outlet
 from plugins.manager import get_plugin_manager, outlets_of
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 REDIRECT_STATUSES = range(300, 400)
 # Headers that describe the stored payload, not the decoded body a response holds.
+ERROR_ANSWER = "the archived response is HTTP"
 DECODED_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 
 
@@ -70,6 +72,8 @@ def pages_of_archive(path: Path, settings: Any) -> Iterator[Page]:
     """Every article page in the WARC file or WACZ package ``path`` (see the module). Where the file
     cannot be read on (not a WARC file, cut off by a killed crawl), a page the chain quarantines says so."""
     outlets = outlets_of(get_plugin_manager(tuple(settings.getlist("PLUGINS_DISABLED"))))
+    # Error answers wait: a crawl asks again after a 429 or a 500, and a later good answer wins.
+    failed: dict[str, Page] = {}
     try:
         with warc_streams(path) as streams:
             for name, stream in streams:
@@ -79,12 +83,18 @@ def pages_of_archive(path: Path, settings: Any) -> Iterator[Page]:
                         outlet_name = warcinfo_fields(record).get(OUTLET_FIELD) or outlet_name
                     elif record.rec_type == "response" and record.http_headers is not None:
                         page = page_of_record(record, name, outlet_name, outlets)
-                        if page is not None:
+                        if page is None:
+                            continue
+                        if page.problem and page.problem.startswith(ERROR_ANSWER):
+                            failed[page.url] = page
+                        else:
+                            failed.pop(page.url, None)
                             yield page
     except (ArchiveLoadFailed, OSError, EOFError, zipfile.BadZipFile) as exc:  # EOFError: a cut-off gzip member
         reason = f"{path} is not a readable WARC file or WACZ package from here on ({exc})"
         logger.error("%s", reason)
         yield Page(url=str(path), problem=reason)
+    yield from failed.values()
 
 
 def warcinfo_fields(record: ArcWarcRecord) -> dict[str, str]:
@@ -99,7 +109,9 @@ def page_of_record(
     record: ArcWarcRecord, warc_name: str, outlet_name: str | None,
     outlets: dict[str, Outlet],
 ) -> Page | None:
-    url = record.rec_headers.get_header("WARC-Target-URI")
+    fetched = record.rec_headers.get_header("WARC-Target-URI")
+    # A raw Wayback snapshot (an archive crawl's WARC) is the page at its original address.
+    url = original_of_snapshot(fetched) or fetched
     outlet = find_outlet(outlets, outlet_name, url)
     status = int(record.http_headers.get_statuscode() or 0)
     content_type = record.http_headers.get_header("Content-Type") or ""
@@ -112,6 +124,7 @@ def page_of_record(
         return None  # the page it leads to has its own record
     stored = record.raw_stream.read()  # the payload as the server sent it (content-encoded, if it was)
     provenance = {
+        **(snapshot_provenance(fetched) if url != fetched else {}),
         "warc_file": warc_name,
         "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
         "payload_sha256": hashlib.sha256(stored).hexdigest(),
@@ -119,9 +132,9 @@ def page_of_record(
     fetched_at = iso_seconds(record.rec_headers.get_header("WARC-Date"))
     outlet_label = outlet.name if outlet else outlet_name
     if not 200 <= status < 300:
-        reason = f"the archived response is HTTP {status} {HTTP_REASONS.get(status, '')}".rstrip()
+        reason = f"{ERROR_ANSWER} {status} {HTTP_REASONS.get(status, '')}".rstrip()
         return Page(url=url, outlet=outlet_label, fetched_at=fetched_at, problem=reason, provenance=provenance)
-    response = response_of_record(record, url, stored, {PROVENANCE: provenance, FETCHED_AT: fetched_at})
+    response = response_of_record(record, fetched, stored, {PROVENANCE: provenance, FETCHED_AT: fetched_at})
     if not isinstance(response, TextResponse):
         return Page(url=url, outlet=outlet_label, fetched_at=fetched_at, provenance=provenance,
                     problem=f"the response is not a web page but {content_type or 'unknown'}")

@@ -43,7 +43,7 @@ CDX_PATH = "/cdx/search/cdx"
 ARCHIVE_REQUEST = "wayback"
 # The meta key holding the original URL of a snapshot request: the article's own address.
 ORIGINAL_URL = "original_url"
-SNAPSHOT_TIMESTAMP = re.compile(r"/web/(\d{14})[a-z_]*/")
+SNAPSHOT = re.compile(r"/web/(?P<timestamp>\d{14})(?P<mode>[a-z_]*)/(?P<original>https?://.+)$")
 CDX_FIELDS = ("timestamp", "original", "statuscode", "mimetype")
 BACKOFF_STATUSES = {429, 503}
 
@@ -95,13 +95,19 @@ def snapshot_url(base: str, timestamp: str, original: str) -> str:
     return f"{base.rstrip('/')}/web/{timestamp}id_/{original}"
 
 
-def snapshot_provenance(response: Response) -> dict[str, str]:
-    """Which capture a snapshot response is (the archive may redirect to the nearest capture)."""
-    found = SNAPSHOT_TIMESTAMP.search(response.url)
-    provenance = {"snapshot_url": response.url}
+def snapshot_provenance(url: str) -> dict[str, str]:
+    """Which capture the snapshot at ``url`` is (the archive may have redirected to the nearest one)."""
+    found = SNAPSHOT.search(url)
+    provenance = {"snapshot_url": url}
     if found:
-        provenance["snapshot_timestamp"] = found.group(1)
+        provenance["snapshot_timestamp"] = found.group("timestamp")
     return provenance
+
+
+def original_of_snapshot(url: str) -> str | None:
+    """The original address of a raw snapshot's URL (``.../web/<timestamp>id_/<original>``)."""
+    found = SNAPSHOT.search(url)
+    return found.group("original") if found and found.group("mode") == "id_" else None
 
 
 class WaybackSearch:
@@ -193,9 +199,10 @@ class WaybackPolitenessMiddleware:
         self.on_their_way.discard(id(request))
 
     def request_left_downloader(self, request: Request) -> None:
-        # Responses that another middleware turns into a new request (a redirect) never reach
-        # process_response: let them go a moment later, once any 429 among them has been seen.
-        asyncio.get_event_loop().call_later(1.0, self.on_their_way.discard, id(request))
+        # A response that a middleware nearer the downloader fails on never reaches process_response:
+        # let its request go a moment later, so that the concurrency limit cannot leak away.
+        if id(request) in self.on_their_way:
+            asyncio.get_event_loop().call_later(1.0, self.on_their_way.discard, id(request))
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get(ARCHIVE_REQUEST) not in self.intervals:

@@ -79,15 +79,16 @@ def archive_crawl(tmp_path_factory: pytest.TempPathFactory):
         result = run_scrapy(
             "crawl", "sputnik", "-a", "archive=wayback", "-a", "since=2016-01-01", "-a", "until=2022-12-31",
             "-O", str(feed), "-s", f"WAYBACK_URL={server.base_url}", "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}",
-            "-s", f"WAYBACK_BACKOFF={BACKOFF}", "-s", "WAYBACK_CDX_PAGE_SIZE=2", *FAST, *QUICK,
+            "-s", f"WAYBACK_BACKOFF={BACKOFF}", "-s", "WAYBACK_CDX_PAGE_SIZE=2", "-s", f"WARC_DIR={tmp_path / 'warc'}",
+            *FAST, *QUICK,
 
         )
     assert result.returncode == 0, result.stderr[-3000:]
-    return read_jsonl(feed), server, result
+    return read_jsonl(feed), server, result, tmp_path
 
 
 def test_an_archive_crawl_exports_every_article_in_range_once_with_its_original_url(archive_crawl):
-    records, server, _ = archive_crawl
+    records, server, _, _ = archive_crawl
     by_url = {r["url"]: r for r in records}
     assert len(by_url) == len(records), "an article was exported twice"
     assert sorted(by_url) == sorted(PAGES[path][0] for path in IN_RANGE)
@@ -96,9 +97,9 @@ def test_an_archive_crawl_exports_every_article_in_range_once_with_its_original_
         record = by_url[original]
         assert not list(validator().iter_errors(record))
         check_record(record, expect)  # read by the selectors of its own layout era
-        assert record["provenance"] == {
-            "snapshot_url": f"{server.base_url}/web/{timestamp}id_/{original}", "snapshot_timestamp": timestamp,
-        }
+        provenance = record["provenance"]
+        assert provenance["snapshot_url"] == f"{server.base_url}/web/{timestamp}id_/{original}"
+        assert provenance["snapshot_timestamp"] == timestamp
     # The index was read page by page (2 captures a page) for each of the outlet's domains.
     searches = [path for _, path, _ in server.log if path.startswith("/cdx/")]
     assert any("resumeKey=" in path for path in searches)
@@ -106,7 +107,7 @@ def test_an_archive_crawl_exports_every_article_in_range_once_with_its_original_
 
 
 def test_an_archive_crawl_backs_off_after_429_and_sends_nothing_meanwhile(archive_crawl):
-    _, server, result = archive_crawl
+    _, server, result, _ = archive_crawl
     snapshots = server.snapshot_requests()
     refused = [i for i, (_, _, status) in enumerate(snapshots) if status == 429]
     assert refused == [0, 1], snapshots
@@ -118,6 +119,18 @@ def test_an_archive_crawl_backs_off_after_429_and_sends_nothing_meanwhile(archiv
     assert archive_log[-1] >= snapshots[1][0] + 2 * BACKOFF * 0.9
     assert "The archive answered HTTP 429" in result.stderr
     assert all(status != 429 for _, _, status in snapshots[2:])
+
+
+def test_process_over_the_archive_crawls_warc_gives_the_same_records(archive_crawl):
+    records, _, _, tmp_path = archive_crawl
+    [warc] = (tmp_path / "warc").glob("*.warc.gz")
+    out = tmp_path / "reprocessed.jsonl"
+    result = run_scrapy("process", str(warc), "-O", str(out), "-s", f"DEDUP_STORE={tmp_path / 'again.sqlite'}",
+                        "-s", f"QUARANTINE_FILE={tmp_path / 'again.quarantine.jsonl'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    # The refused (429) answers in the WARC give way to the good answers that followed them.
+    assert not (tmp_path / "again.quarantine.jsonl").exists()
+    assert sorted(read_jsonl(out), key=lambda r: r["url"]) == sorted(records, key=lambda r: r["url"])
 
 
 def test_archive_arguments_are_checked():

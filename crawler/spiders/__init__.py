@@ -194,7 +194,7 @@ class OutletSpider(Spider):
             return
         page = page_of_response(response, self.outlet.name, url)
         if ORIGINAL_URL in response.meta:
-            page.provenance = {**(page.provenance or {}), **snapshot_provenance(response)}
+            page.provenance = {**(page.provenance or {}), **snapshot_provenance(response.url)}
         yield page
 
     def article_failed(self, failure: Failure) -> Iterator[Page]:
