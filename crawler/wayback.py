@@ -163,10 +163,11 @@ class WaybackPolitenessMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        self.intervals = {
-            "cdx": 60.0 / settings.getfloat("WAYBACK_CDX_PER_MINUTE"),
-            "snapshot": 60.0 / settings.getfloat("WAYBACK_SNAPSHOTS_PER_MINUTE"),
-        }
+        self.intervals = {}
+        for kind, name in (("cdx", "WAYBACK_CDX_PER_MINUTE"), ("snapshot", "WAYBACK_SNAPSHOTS_PER_MINUTE")):
+            if settings.getfloat(name) <= 0:
+                raise ValueError(f"{name} must be a number of requests a minute above 0")
+            self.intervals[kind] = 60.0 / settings.getfloat(name)
         self.concurrency = settings.getint("WAYBACK_CONCURRENCY")
         self.first_backoff = settings.getfloat("WAYBACK_BACKOFF")
         self.max_backoffs = settings.getint("WAYBACK_MAX_BACKOFFS")

@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from crawler import settings as project_settings
 from crawler.spiders import archive_range
-from crawler.wayback import cdx_rows
+from scrapy import Spider
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from crawler.wayback import ARCHIVE_REQUEST, WaybackPolitenessMiddleware, cdx_rows
 from plugins.export import validator
 from tests.conftest import FAST, ROOT, SITES, read_jsonl, run_scrapy
 from tests.expect import check_record
@@ -137,7 +142,8 @@ def test_archive_arguments_are_checked():
     assert archive_range(None, None, None, None) is None
     assert archive_range("wayback", "2014-01-01", "2017-12-31", None) == ("20140101", "20171231")
     for args in (("wayback", "2014/01/01", None, None), ("archive.today", None, None, None),
-                 (None, "2014-01-01", None, None), ("wayback", None, None, "http://example.org/")):
+                 (None, "2014-01-01", None, None), ("wayback", None, None, "http://example.org/"),
+                 ("wayback", "2018-01-01", "2017-12-31", None)):
         with pytest.raises(ValueError):
             archive_range(*args)
 
@@ -146,6 +152,37 @@ def test_cdx_rows_read_the_json_answer_and_its_resume_key():
     body = b'[["timestamp","original"],["20170101000000","http://a.example/x"],[],["key 1"]]'
     assert cdx_rows(body) == ([{"timestamp": "20170101000000", "original": "http://a.example/x"}], "key 1")
     assert cdx_rows(b"[]") == ([], None)
+
+
+def politeness() -> WaybackPolitenessMiddleware:
+    project = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    crawler = get_crawler(Spider, {**project, "WAYBACK_BACKOFF": 60, "WAYBACK_MAX_BACKOFFS": 2})
+    return WaybackPolitenessMiddleware.from_crawler(crawler)
+
+
+def snapshot_request() -> Request:
+    return Request("https://web.archive.org/web/20170101000000id_/https://southfront.org/a-b-c/",
+                   meta={ARCHIVE_REQUEST: "snapshot"})
+
+
+def test_a_refusal_is_asked_again_after_retry_after_then_given_up_after_wayback_max_backoffs():
+    middleware = politeness()
+    request = snapshot_request()
+    for refusal, headers, wait in ((1, {"Retry-After": "120"}, 120), (2, {}, 240)):
+        before = time.monotonic()
+        answer = middleware.process_response(request, HtmlResponse(request.url, status=429, headers=headers))
+        assert isinstance(answer, Request) and answer.url == request.url and answer.dont_filter
+        assert answer.meta["wayback_refusals"] == refusal
+        assert middleware.paused_until - before == pytest.approx(wait, abs=1)
+        request = answer
+    # The third refusal in a row is more than WAYBACK_MAX_BACKOFFS (2): the 503 goes on, with no retry at once.
+    given_up = middleware.process_response(request, HtmlResponse(request.url, status=503))
+    assert isinstance(given_up, HtmlResponse) and given_up.status == 503 and request.meta["dont_retry"]
+    # A good answer ends the doubling; requests to the outlet's own site are not the archive's business.
+    assert middleware.process_response(request, HtmlResponse(request.url, status=200)).status == 200
+    assert middleware.backoff == 0
+    site = Request("https://southfront.org/a-b-c/")
+    assert middleware.process_response(site, HtmlResponse(site.url, status=429)).status == 429
 
 
 RESUME_PAGES = 30

@@ -219,7 +219,10 @@ def archive_range(archive: str | None, since: str | None, until: str | None,
         raise ValueError(f"-a archive={archive!r}: the one archive known is wayback")
     if start_url:
         raise ValueError("-a archive=wayback crawls the archive: it takes no -a start_url (set WAYBACK_URL)")
-    return (archive_date(since, "since") if since else None, archive_date(until, "until") if until else None)
+    first, last = archive_date(since, "since") if since else None, archive_date(until, "until") if until else None
+    if first and last and first > last:
+        raise ValueError(f"-a since={since} is after -a until={until}")
+    return first, last
 
 
 def utc_now() -> str:
