@@ -69,16 +69,18 @@ def cdx_query_url(base: str, domain: str, since: str | None, until: str | None, 
         query.append(("from", since))
     if until:
         query.append(("to", until))
-    if resume_key:
-        query.append(("resumeKey", resume_key))
-    return f"{base.rstrip('/')}{CDX_PATH}?{urlencode(query)}"
+    url = f"{base.rstrip('/')}{CDX_PATH}?{urlencode(query)}"
+    # The index gives the key already percent-encoded ("org%2Carchive%29%2F+19980109140106%21") and
+    # takes it back as it was given: encoding it again would make it a different key.
+    return url + f"&resumeKey={resume_key}" if resume_key else url
 
 
 def cdx_rows(body: bytes) -> tuple[list[dict[str, str]], str | None]:
     """The captures of a JSON CDX answer, and the resume key for the next page (None on the last).
 
     The answer is a list of rows: the field names first, then one row per capture; with
-    ``showResumeKey`` an empty row and a one-item row holding the key end it when more remain."""
+    ``showResumeKey`` an empty row and a one-item row holding the key end it when more remain
+    (as the CDX server's documentation shows: internetarchive/wayback, wayback-cdx-server/README.md)."""
     rows = json.loads(body or b"[]")
     if not rows:
         return [], None

@@ -3,7 +3,8 @@
 It answers the part of the Internet Archive's protocol the crawler uses, as the archive does:
 ``/cdx/search/cdx`` with ``url``, ``matchType=domain|exact``, ``from``/``to`` (dates of 4 to 14 digits:
 ``from`` filled with zeros, ``to`` with nines), ``filter=[!]field:regex`` (the whole value must match),
-``collapse=urlkey`` (the first capture of each URL), ``limit``, ``showResumeKey``/``resumeKey`` paging,
+``collapse=urlkey`` (the first capture of each URL), ``limit``, ``showResumeKey``/``resumeKey`` paging
+(the key percent-encoded, as the archive gives it),
 ``fl`` and ``output=json`` (a header row, then one row per capture; an empty row and the resume key end
 a page that has more after it). ``/web/<timestamp>id_/<original>`` gives the capture's bytes, or
 redirects to the URL's nearest capture as the archive does. robots.txt is not found.
@@ -20,7 +21,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 SNAPSHOT = re.compile(r"^/web/(\d{14})id_/(.+)$")
 
@@ -118,12 +119,16 @@ class WaybackServer:
             if "urlkey" in query.get("collapse", []) and rows and rows[-1].urlkey == capture.urlkey:
                 continue
             rows.append(capture)
-        start = int(query.get("resumeKey", ["0"])[0])
+        start = 0
+        if "resumeKey" in query:  # "<urlkey> <timestamp>!" of the last capture given, once decoded
+            last = query["resumeKey"][0]
+            start = next(i + 1 for i, c in enumerate(rows) if f"{c.urlkey} {c.timestamp}!" == last)
         limit = int(query.get("limit", [str(len(rows))])[0])
-        page = [[getattr(c, f) for f in fields] for c in rows[start:start + limit]]
-        answer: list[list[str]] = [fields, *page] if page else []
+        page = rows[start:start + limit]
+        answer: list[list[str]] = [fields, *([getattr(c, f) for f in fields] for c in page)] if page else []
         if start + limit < len(rows) and query.get("showResumeKey") == ["true"]:
-            answer += [[], [str(start + limit)]]
+            # Percent-encoded, as the archive gives it: a client must send it back unchanged.
+            answer += [[], [quote_plus(f"{page[-1].urlkey} {page[-1].timestamp}!")]]
         return json.dumps(answer).encode()
 
     def snapshot(self, timestamp: str, original: str) -> tuple[int, dict[str, str], bytes]:
