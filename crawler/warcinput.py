@@ -5,8 +5,10 @@ of its outlet. The outlet is the one a crawl of this project named in the file's
 (crawler/warc.py), else the outlet whose domain serves the URL; with neither, every HTML response is
 taken. The page is decoded exactly as the crawl decodes a fetched page, and its provenance points at
 the record (file, record id, SHA-256 of the payload as stored), so a WARC written by a crawl gives the
-records the crawl gave. An article response the server answered with an error becomes a page the
-chain quarantines with the status, as the crawl would have.
+records the crawl gave; a raw Wayback snapshot in it (an archive crawl's) is the page at its original
+address. An article the server answered with an error becomes a page the chain quarantines with the
+status, as the crawl would have, unless a later record of the URL holds a good answer (the crawl asked
+again after a 429 or a 500).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import zipfile
-from io import BytesIO
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 

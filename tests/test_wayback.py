@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from crawler import settings as project_settings
-from crawler.spiders import archive_range
 from scrapy import Spider
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
+from crawler import settings as project_settings
+from crawler.spiders import archive_range
 from crawler.wayback import ARCHIVE_REQUEST, WaybackPolitenessMiddleware, cdx_rows
 from plugins.export import validator
 from tests.conftest import FAST, ROOT, SITES, read_jsonl, run_scrapy
