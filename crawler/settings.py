@@ -10,7 +10,14 @@ COMMANDS_MODULE = "crawler.commands"
 
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
 # Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AddressGuardMiddleware": 650}
+# WarcWriterMiddleware (active with WARC_DIR) next to the downloader, to keep the bytes as they arrived;
+# WaybackPolitenessMiddleware above RetryMiddleware (550), so that it, not an immediate retry, answers a 429,
+# and above RedirectMiddleware (600), so that it sees every answer of the archive.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.wayback.WaybackPolitenessMiddleware": 620,
+    "crawler.middlewares.AddressGuardMiddleware": 650,
+    "crawler.warc.WarcWriterMiddleware": 950,
+}
 # Local feeds are written an item at a time and synced, so a killed crawl leaves no half-written record
 # (crawler/feeds.py); a JOBDIR job can be resumed after a kill, not only after a clean stop (crawler/extensions.py).
 FEED_STORAGES = {"": "crawler.feeds.DurableFileFeedStorage", "file": "crawler.feeds.DurableFileFeedStorage"}
@@ -31,6 +38,25 @@ GROUPS_REGISTRY = ""
 
 # Deduplication store, shared by every outlet's crawl and kept across runs.
 DEDUP_STORE = "output/state.sqlite"
+
+# Directory for WARC files of every response the crawl fetches (empty: none are written), and the size
+# at which a file is closed and the next one begun (1 GB, the size archives commonly use).
+WARC_DIR = ""
+WARC_MAX_SIZE = 1_000_000_000
+
+# The Wayback Machine, for `-a archive=wayback` (CDX index at /cdx/search/cdx, snapshots at /web/...).
+WAYBACK_URL = "https://web.archive.org"
+# Its published limits are 30 CDX searches and 600 snapshots a minute per client; keep to 80% of them.
+WAYBACK_CDX_PER_MINUTE = 24
+WAYBACK_SNAPSHOTS_PER_MINUTE = 480
+# Requests on their way to the archive at once, whatever outlet domain they are about.
+WAYBACK_CONCURRENCY = 2
+# Captures per CDX answer (the next page is asked for with the index's resume key).
+WAYBACK_CDX_PAGE_SIZE = 5000
+# After a 429 or 503 without Retry-After: send the archive nothing for this many seconds, doubled at
+# each refusal in a row; a request refused more than WAYBACK_MAX_BACKOFFS times is given up (quarantined).
+WAYBACK_BACKOFF = 60.0
+WAYBACK_MAX_BACKOFFS = 6
 
 # Politeness for small news sites: obey robots.txt, adapt the pace to the server, few parallel requests.
 ROBOTSTXT_OBEY = True

@@ -55,6 +55,23 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def find_outlet(outlets: dict[str, Outlet], name: str | None, url: str) -> Outlet | None:
+    """The outlet by name (or display title); without a name, the outlet whose domain serves ``url``."""
+    if name:
+        key = name.strip().lower()
+        for outlet in outlets.values():
+            if key in (outlet.name, outlet.title.lower()):
+                return outlet
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    serving = [o for o in outlets.values() if any(host == d or host.endswith("." + d) for d in o.domains)]
+    # Two editions may share a host (www.syriahr.com and www.syriahr.com/en/): the one whose article
+    # paths fit the URL is meant.
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return next((o for o in serving if o.article_re.search(path)), serving[0] if serving else None)
+
+
 class Chain:
     """The hook chain for one crawl or one ``scrapy process`` run.
 
@@ -78,20 +95,7 @@ class Chain:
         self.hook.chain_closed(chain=self)
 
     def find_outlet(self, name: str | None, url: str) -> Outlet | None:
-        """The outlet by name (or display title); without a name, the outlet whose domain serves ``url``."""
-        if name:
-            key = name.strip().lower()
-            for outlet in self.outlets.values():
-                if key in (outlet.name, outlet.title.lower()):
-                    return outlet
-            return None
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        serving = [o for o in self.outlets.values() if any(host == d or host.endswith("." + d) for d in o.domains)]
-        # Two editions may share a host (www.syriahr.com and www.syriahr.com/en/): the one whose article
-        # paths fit the URL is meant.
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return next((o for o in serving if o.article_re.search(path)), serving[0] if serving else None)
+        return find_outlet(self.outlets, name, url)
 
     def process(self, page: Page) -> Outcome:
         """Run every stage on ``page``; never raises for a bad page: it ends quarantined instead."""
@@ -167,5 +171,5 @@ class Chain:
             "revision": 1,
             "cluster": record_id,
             "duplicate_of": None,
-            "provenance": None,
+            "provenance": dict(page.provenance) if page.provenance else None,
         }

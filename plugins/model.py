@@ -36,6 +36,9 @@ class Page:
     problem: str | None = None
     # An already parsed lxml document, so a page the spider parsed is not parsed twice.
     tree: Any = field(default=None, repr=False)
+    # Where the exact bytes of the page are kept (a WARC record, an archived snapshot): the record's
+    # ``provenance``; None when they were not kept.
+    provenance: dict[str, str] | None = None
 
 
 @dataclass

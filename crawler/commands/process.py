@@ -13,6 +13,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
 from crawler.spiders import use_default_feed
+from crawler.warcinput import is_archive, pages_of_archive
 from plugins.model import Page
 
 FIELDS = ("url", "outlet", "title", "published", "fetched_at", "html", "text", "body")
@@ -33,6 +34,10 @@ class ProcessSpider(Spider):
         self.path = Path(path)
 
     async def start(self) -> AsyncIterator[Page]:
+        if is_archive(self.path):  # a WARC file or WACZ package: its article responses are the pages
+            for page in pages_of_archive(self.path, self.settings):
+                yield page
+            return
         with self.path.open(encoding="utf-8", errors="replace") as lines:
             for number, line in enumerate(lines, start=1):
                 if line.strip():
@@ -67,15 +72,16 @@ class Command(BaseRunSpiderCommand):
     requires_project = True
 
     def syntax(self) -> str:
-        return "[options] IN.jsonl"
+        return "[options] IN.jsonl|IN.warc.gz|IN.wacz"
 
     def short_desc(self) -> str:
-        return "Run the hook chain over saved items (JSON Lines) and write a feed"
+        return "Run the hook chain over saved items (JSON Lines) or archived pages (WARC, WACZ) and write a feed"
 
     def long_desc(self) -> str:
         return (
             "Each input line is a JSON object with url and optionally outlet, title, published, fetched_at, "
             "and one of html (a saved page), text (a page's visible text) or body (extracted article text). "
+            "A WARC file (.warc, .warc.gz) or WACZ package (.wacz) gives its article responses instead. "
             "Without -o/-O the feed is output/process.jsonl."
         )
 

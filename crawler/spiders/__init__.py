@@ -27,6 +27,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler.wayback import ORIGINAL_URL, WaybackSearch, archive_date, snapshot_provenance
 from plugins.model import Outlet, Page
 from plugins.urls import without_tracking
 
@@ -56,8 +57,10 @@ class OutletSpider(Spider):
     """Crawls one outlet: sitemaps, RSS/Atom feeds and section pages lead to article pages.
 
     ``-a start_url=URL[,URL...]`` replaces the outlet's entry points and crawls that host (an archive
-    or a test mirror) with the same rules. It is the only argument: any other ``-a NAME=VALUE`` would
-    become a spider attribute, and ``-a name=../x`` would move the feed (``output/%(name)s.jsonl``).
+    or a test mirror) with the same rules. ``-a archive=wayback`` (with ``-a since=``/``-a until=``
+    dates) crawls the outlet's captures in the Wayback Machine instead (crawler/wayback.py). No other
+    argument is taken: any other ``-a NAME=VALUE`` would become a spider attribute, and ``-a name=../x``
+    would move the feed (``output/%(name)s.jsonl``).
 
     Every article request ends as exactly one page for the chain: the page, or (``article_failed``) a
     page whose ``problem`` says why it could not be fetched, which the chain quarantines.
@@ -65,11 +68,15 @@ class OutletSpider(Spider):
 
     outlet: ClassVar[Outlet]
 
-    def __init__(self, *args: Any, start_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, start_url: str | None = None, archive: str | None = None,
+                 since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
         if args or kwargs:
             given = ", ".join([*map(repr, args), *kwargs])
-            raise ValueError(f"unknown spider argument(s) {given}: an outlet spider takes only -a start_url=URL")
+            raise ValueError(f"unknown spider argument(s) {given}: an outlet spider takes only -a start_url=URL, "
+                             "or -a archive=wayback with -a since=YYYY-MM-DD and -a until=YYYY-MM-DD")
         super().__init__()
+        self.archive_range = archive_range(archive, since, until, start_url)
+        self.wayback: WaybackSearch | None = None
         self.start_urls = split_urls(start_url) if start_url else list(self.outlet.start_urls)
         for url in self.start_urls:
             parts = urlsplit(url)
@@ -89,11 +96,35 @@ class OutletSpider(Spider):
         use_default_feed(settings)
 
     @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.archive_range is not None:
+            spider.use_wayback(crawler.settings)
+        return spider
+
+    def use_wayback(self, settings: Any) -> None:
+        """Crawl the outlet's captures in the Wayback Machine (crawler/wayback.py) instead of the site."""
+        base = settings.get("WAYBACK_URL")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"WAYBACK_URL must be an http(s) URL with a host, not {base!r}")
+        since, until = self.archive_range
+        self.wayback = WaybackSearch(base, self.outlet.domains, since, until, settings.getint("WAYBACK_CDX_PAGE_SIZE"))
+        # Every request goes to the archive the user's settings name (a local one, in the tests).
+        self.allowed_hosts = {parts.hostname}
+        self.allowed_domains = [parts.hostname]
+        self.explicit_hosts = frozenset(self.allowed_hosts)
+
+    @classmethod
     def handles_request(cls, request: Request) -> bool:
         host = urlsplit(request.url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in cls.outlet.domains)
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.wayback:
+            for request in self.wayback.searches(self.parse_archive_index):
+                yield request
+            return
         for url in self.start_urls:
             # An entry point may be an article itself (parse recognises it): it must not fail unaccounted.
             is_article = bool(self.outlet.article_re.search(path_of(url)))
@@ -150,26 +181,64 @@ class OutletSpider(Spider):
         elif listing or self.outlet.listing_re.search(path):
             yield Request(url, callback=self.parse)
 
+    def parse_archive_index(self, response: Response) -> Iterator[Request]:
+        """A CDX answer: a snapshot request per article capture, and the search for its next page."""
+        is_article = lambda url: bool(self.outlet.article_re.search(path_of(url)))  # noqa: E731
+        yield from self.wayback.snapshots(response, is_article, self.parse_article, self.article_failed)
+
     def parse_article(self, response: Response) -> Iterator[Page]:
+        url = response.meta.get(ORIGINAL_URL, response.url)  # a snapshot's page is the article's own address
         if not isinstance(response, TextResponse):
             kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
-            yield self.page(response.url, problem=f"the response is not a web page but {kind}")
+            yield self.page(url, problem=f"the response is not a web page but {kind}")
             return
-        response = utf8_if_valid(response)
-        try:
-            yield self.page(response.url, html=response.text, tree=response.selector.root)
-        except (ValueError, lxml.etree.LxmlError) as exc:  # lxml refuses some byte soups outright
-            yield self.page(response.url, problem=f"the page is not readable HTML ({exc})")
+        page = page_of_response(response, self.outlet.name, url)
+        if ORIGINAL_URL in response.meta:
+            page.provenance = {**(page.provenance or {}), **snapshot_provenance(response.url)}
+        yield page
 
     def article_failed(self, failure: Failure) -> Iterator[Page]:
         """Errback of article requests: the failure becomes a page the chain quarantines with the reason."""
         request = failure.request
-        reached = (request.meta.get("redirect_urls") or [request.url])[0]  # the link the crawl followed
+        # The link the crawl followed; for a snapshot, the article's own address.
+        reached = request.meta.get(ORIGINAL_URL) or (request.meta.get("redirect_urls") or [request.url])[0]
         yield self.page(reached, problem=failure_reason(failure, request, self.settings))
 
     def page(self, url: str, **fields: Any) -> Page:
-        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return Page(url=url, outlet=self.outlet.name, fetched_at=fetched_at, **fields)
+        return Page(url=url, outlet=self.outlet.name, fetched_at=utc_now(), **fields)
+
+
+def archive_range(archive: str | None, since: str | None, until: str | None,
+                  start_url: str | None) -> tuple[str | None, str | None] | None:
+    """The CDX dates of ``-a archive=wayback -a since=... -a until=...``; None for a crawl of the site."""
+    if archive is None:
+        if since or until:
+            raise ValueError("-a since and -a until choose dates in an archive: add -a archive=wayback")
+        return None
+    if archive != "wayback":
+        raise ValueError(f"-a archive={archive!r}: the one archive known is wayback")
+    if start_url:
+        raise ValueError("-a archive=wayback crawls the archive: it takes no -a start_url (set WAYBACK_URL)")
+    first, last = archive_date(since, "since") if since else None, archive_date(until, "until") if until else None
+    if first and last and first > last:
+        raise ValueError(f"-a since={since} is after -a until={until}")
+    return first, last
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def page_of_response(response: TextResponse, outlet: str | None, url: str) -> Page:
+    """The page of an article response, fetched now or read back from a WARC file: decoded the same
+    way, with the provenance and fetch time its meta carries (crawler.warc) when it was kept."""
+    meta = response.meta
+    fields = {"outlet": outlet, "fetched_at": meta.get("fetched_at") or utc_now(), "provenance": meta.get("provenance")}
+    response = utf8_if_valid(response)
+    try:
+        return Page(url=url, html=response.text, tree=response.selector.root, **fields)
+    except (ValueError, lxml.etree.LxmlError) as exc:  # lxml refuses some byte soups outright
+        return Page(url=url, problem=f"the page is not readable HTML ({exc})", **fields)
 
 
 def utf8_if_valid(response: TextResponse) -> TextResponse:
