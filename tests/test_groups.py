@@ -1,4 +1,4 @@
-"""The armed-group name normaliser (plugins/groups.py, plugins/groups.yaml)."""
+"""The armed-group name normaliser (plugins/groups/, plugins/groups.yaml)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import yaml
 
 from plugins import groups as groups_module
 from plugins.chain import SimpleStats
+from plugins.groups.registry import RegistryLoader
 from plugins.groups import (
     DEFAULT_REGISTRY,
     GroupMatcher,
@@ -66,7 +67,7 @@ def test_registry_is_valid_and_holds_every_required_id():
 
 
 def test_no_alias_belongs_to_two_groups_after_normalisation():
-    data = yaml.load(DEFAULT_REGISTRY.read_text(encoding="utf-8"), Loader=groups_module._Loader)
+    data = yaml.load(DEFAULT_REGISTRY.read_text(encoding="utf-8"), Loader=RegistryLoader)
     problems = alias_conflicts(data)
     assert problems == [], "\n".join(problems)
 
@@ -112,7 +113,7 @@ def test_the_matcher_is_compiled_once_per_registry_path(tmp_path: Path):
 
 
 def test_importing_the_module_compiles_nothing():
-    code = "import plugins.groups as g; assert not g._MATCHERS; print('ok')"
+    code = "import plugins.groups, plugins.groups.matching as m; assert not m._MATCHERS; print('ok')"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "ok", result.stderr
 
