@@ -42,9 +42,6 @@ How a text is matched
 
 from __future__ import annotations
 
-import bisect
-import json
-
 from plugins.groups.hooks import chain_opened, normalise_article
 from plugins.groups.matching import GroupMatcher, find_groups
 from plugins.groups.registry import (

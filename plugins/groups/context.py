@@ -51,11 +51,74 @@ _OPEN_BRACKET = re.compile(r"[ \t\u00a0]*\([ \t\u00a0]*")
 # "al-Qaeda's al-Nusra Front": a possessive between two names.
 _POSSESSIVE = re.compile(r"['\u2019\u2018`\u00b4][sS]?[ \t\u00a0]+")
 _POSSESSIVE_MARKS = frozenset("'\u2019\u2018`\u00b4")
-# Patterns of not_groups phrases that name another organisation of the same name by its place.
+# An acronym or short form used as an armed group by the words before it: "joined the FSA".
+_ARMED_BEFORE = re.compile(
+    r"\b(?:joined|joining|join|defected\s+to|fighters\s+of|fighters\s+from|members\s+of|commanders?\s+of|"
+    r"rebels\s+of|units\s+of)[ \t\u00a0]+(?:the[ \t\u00a0]+)?$",
+    re.IGNORECASE,
+)
+# Phrases that name another organisation of the same name by its place ("Gaza's Army of Islam",
+# "Gaza-based Army of Islam", "Army of Islam in Gaza", «جيش الإسلام في غزة»).
 _ELSEWHERE = (
     re.compile(r"^(?P<place>[A-Z][^\W\d_]+)(?:['\u2019]s|-based)\s+(?P<name>.+)$"),
     re.compile(r"^(?P<name>.+?)\s+in\s+(?P<place>[A-Z][^\W\d_]+)$"),
+    re.compile(r"^(?P<name>.+?)\s+في\s+(?P<place>\S+)$"),
 )
+
+# Descriptions that use a group's name for another group (only for groups marked `descriptive`):
+# "close ties to al-Qaeda", "the Syrian branch of the al-Qaeda network", "al-Qaeda's main affiliate in the
+# province", "an Iraqi al-Qaeda outfit", «جناح تنظيم القاعدة في سوريا», «التابع لـ"القاعدة"». A relation
+# that was cut ("broke ties with al-Qaeda") names al-Qaeda itself.
+_QUOTES = "\"'\u201c\u201d\u201e\u00ab\u00bb\u2018\u2019"
+_DESCRIBED_BEFORE = re.compile(
+    r"\b(?:(?:ties|links|connections|relations|affiliation|allegiance)\s+(?:to|with)|"
+    r"(?:linked|affiliated|allied|aligned|loyal|tied|connected|close)\s+(?:to|with)|"
+    r"(?:branch|branches|wing|arm|affiliate|affiliates|offshoot|offshoots|franchise|ally|allies|"
+    r"splinter|outfit|proxy)\s+of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_CUT_BEFORE = re.compile(r"\b(?:cut|cuts|cutting|broke|break|breaks|breaking|severed|sever|severing|ended|"
+                         r"ending|renounced|renouncing|split|splitting|disavowed)\b[^.;]{0,40}$", re.IGNORECASE)
+_DESCRIBED_AFTER = re.compile(
+    r"(?:['\u2019]s\s+(?:[\w-]+\s+){0,3}?(?:affiliate|affiliates|branch|branches|franchise|offshoot|"
+    r"offshoots|arm|wing|ally|allies|outfit|proxy|proxies)|\s+(?:outfit|outfits|affiliate|affiliates|"
+    r"franchise|franchises|offshoot|offshoots|faction|factions|splinter|proxy|proxies))\b",
+    re.IGNORECASE,
+)
+_DESCRIBED_BEFORE_AR = re.compile(
+    "(?:جناح|فرع|ذراع|التابع|التابعة|تابع|تابعة|المرتبط|المرتبطة|مرتبط|مرتبطة|الموالي|الموالية|موالي|موالية|"
+    "المقرب|المقربة|مقرب|مقربة|المحسوب|المحسوبة|محسوب|محسوبة|المبايع|المبايعة|بولائه|بولائها|بولاءه)"
+    f"[\\s{_QUOTES}]*(?:من|على)?[\\s{_QUOTES}]*(?:ل|ب)?ـ?[\\s{_QUOTES}]*(?:تنظيم[\\s{_QUOTES}]*)?$"
+)
+
+
+def describes_another(text: str, start: int, end: int) -> bool:
+    """True when the name at ``text[start:end]`` only describes another group (see the patterns above)."""
+    before = text[max(0, start - 80) : start]
+    if _DESCRIBED_BEFORE.search(before) and not _CUT_BEFORE.search(before):
+        return True
+    if _DESCRIBED_AFTER.match(text, end):
+        return True
+    return bool(_DESCRIBED_BEFORE_AR.search(before))
+
+
+def armed_use(text: str, start: int, end: int) -> bool:
+    """An acronym or short form used as an armed group: "TIP fighters", "HTS-held", "joined the FSA"."""
+    return bool(_ARMED_NEXT.match(text, end) or _ARMED_BEFORE.search(text, max(0, start - 40), start))
+
+
+def shared_word_partner(tokens: list[str], parts: list[str], first: int) -> int | None:
+    """In "Tahrir and Ahrar al-Sham" or «تحرير وأحرار الشام» two names share their last words: the token
+    index of the word before the conjunction ("Tahrir") when the name starting at token ``first`` is
+    preceded by one, else None. The matcher checks that the word and the shared words make a name."""
+    word = tokens[first]
+    if word[:1] == "و" and ARABIC.search(word):  # «وأحرار الشام»: the conjunction is attached
+        gap = first - 1
+        return first - 2 if gap > 0 and parts[gap] == "" and tokens[gap].strip() == "" else None
+    if first >= 4 and tokens[first - 2].lower() in ("and", "&") and tokens[first - 1].strip() == "" \
+            and tokens[first - 3].strip() == "":
+        return first - 4
+    return None
 
 
 def spelt_initials(phrase: str) -> frozenset[str]:
@@ -71,28 +134,32 @@ def spelt_initials(phrase: str) -> frozenset[str]:
     return frozenset(x for x in (every, capitals) if len(x) >= 2)
 
 
-def places_elsewhere(data: dict[str, Any]) -> dict[str, set[str]]:
-    """Alias keys that not_groups gives to an organisation elsewhere, with its place: "Gaza's Army of
-    Islam", "Gaza-based Army of Islam" and "Army of Islam in Gaza" give "Army of Islam" the place Gaza."""
-    places: dict[str, set[str]] = {}
-    for block in data.get("not_groups", []):
-        for phrase in block["phrases"]:
-            for pattern in _ELSEWHERE:
-                found = pattern.match(phrase)
-                if found:
-                    for key in alias_keys(found.group("name")):
-                        places.setdefault(key, set()).add(found.group("place"))
-                    break
+def places_elsewhere(data: dict[str, Any]) -> dict[str, set[tuple[str, str | None]]]:
+    """Alias keys that another organisation of the same name has elsewhere, with its place and its id
+    (None when not_groups names it): "Gaza's Army of Islam", an alias of army-of-islam-gaza, gives the
+    key of "Army of Islam" the pair ("Gaza", "army-of-islam-gaza")."""
+    phrases = [(None, p) for block in data.get("not_groups", []) for p in block["phrases"]]
+    for group in data["groups"]:
+        for items in group.get("aliases", {}).values():
+            phrases += [(group["id"], item if isinstance(item, str) else item["text"]) for item in items]
+    places: dict[str, set[tuple[str, str | None]]] = {}
+    for gid, phrase in phrases:
+        for pattern in _ELSEWHERE:
+            found = pattern.match(phrase)
+            if found:
+                for key in alias_keys(found.group("name")):
+                    places.setdefault(key, set()).add((found.group("place"), gid))
+                break
     return places
 
 
 _PLACE_PATTERNS = Cache(lambda place: re.compile(rf"\b{re.escape(place)}\b"), limit=1_000)
 
 
-def drop_possessors(text: str, found: list[Match]) -> list[Match]:
-    """Without a group named in the possessive right before another group's name: "al-Qaeda's al-Nusra
-    Front" and "al-Qaeda's Guardians of Religion" name Nusra and Hurras al-Din, and describe them."""
-    dropped = None
+def possessors(text: str, found: list[Match]) -> set[int]:
+    """Indices of the groups named in the possessive right before another group's name: "al-Qaeda's
+    al-Nusra Front" and "al-Qaeda's Guardians of Religion" name Nusra and Hurras al-Din, and describe them."""
+    dropped: set[int] = set()
     for i in range(len(found) - 1):
         m = found[i]
         if text[m.end : m.end + 1] in _POSSESSIVE_MARKS and m.alias.group is not None:
@@ -100,5 +167,5 @@ def drop_possessors(text: str, found: list[Match]) -> list[Match]:
             if after.alias.group is not None and after.alias.group != m.alias.group:
                 possessive = _POSSESSIVE.match(text, m.end)
                 if possessive and possessive.end() == after.start:
-                    dropped = (dropped or set()) | {i}
-    return found if dropped is None else [m for i, m in enumerate(found) if i not in dropped]
+                    dropped.add(i)
+    return dropped

@@ -48,8 +48,12 @@ _JOINERS = rf"\-\u2010\u2011\u2012\u2013\u2212\u00ad_{_APOS}\u200b-\u200f\u2060\
 # apostrophes, or hyphens followed by spaces ("Jund al- Aqsa": a hyphenation left behind). A dash with
 # spaces around it ("groups – Jaysh al-Islam") is punctuation.
 _HYPHEN_CHARS = "\\-\u2010\u2011\u2012\u2013\u2212"
+# Quote marks inside a name (فرقة "الحمزة", لواء" فاطميون) are soft too: a name never ends on one.
+_QUOTE_MARKS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a'
 _SOFT_GAP = re.compile(
-    rf"[{_SPACES}{_APOS}\u200b-\u200f\u2060\ufeff\u061c]*|[{_JOINERS}]+|[{_HYPHEN_CHARS}]+[{_SPACES}]+"
+    rf"[{_SPACES}{_APOS}\u200b-\u200f\u2060\ufeff\u061c]*"
+    rf"|[{_SPACES}]*[{_QUOTE_MARKS}][{_SPACES}]*"
+    rf"|[{_JOINERS}]+|[{_HYPHEN_CHARS}]+[{_SPACES}]+"
 )
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
 BREAK = "|"
@@ -100,8 +104,13 @@ def _fold_char(ch: str) -> str:
         return mapped
     if ch.isascii():
         return ch.lower()
+    # Compatibility decomposition also undoes presentation forms (ﺟﻴﺶ → جيش, copied from PDFs) and
+    # ligatures (ﻻ → لا); what it yields is folded like any other character.
     decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if plain != ch and len(plain) >= 1:
+        return "".join(_CHAR_MAP.get(c, c) for c in plain).lower()
+    return plain.lower()
 
 
 class Cache(dict):

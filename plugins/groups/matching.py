@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from plugins.groups.context import (
-    _ARMED_NEXT, _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA,
-    _SYRIA_AR, drop_possessors, places_elsewhere, spelt_initials,
+    _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
+    armed_use, describes_another, places_elsewhere, possessors, shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import ARABIC, IndexedText, capitals, fold_arabic, fold_word, index_text, alias_keys
 from plugins.groups.registry import (
@@ -23,7 +23,23 @@ class Match(NamedTuple):
     start: int
     end: int
     alias: Alias
+    how: str = "name"  # how the scan read it: the folding or form that matched (see --explain)
+    needs_syria: bool = False  # a form that counts only in an article about Syria or in armed use
 
+
+class Decision(NamedTuple):
+    """What the article made of one match: the group index (None: nothing) and the rule that decided."""
+
+    match: Match
+    group: int | None
+    rule: str
+
+
+# Capitalised words too common in names to carry one alone ("an Islamic front" is no name; "al-Hamza
+# division" is the Hamza Division): a name may lose its head noun's capital only with another word.
+_GENERIC_WORDS = frozenset(map(fold_word, """islamic syrian national free democratic popular arab kurdish
+    turkish islam revolutionary united""".split()))
+_DEFAULT_FOLDING = "case, spelling, articles and clitics folded"
 
 
 class GroupMatcher:
@@ -39,6 +55,7 @@ class GroupMatcher:
             )
             names = tuple(sorted(names, key=lambda n: n[1] or date.min))
             self.groups.append(Group(g["id"], g["name"], g.get("wikidata"), names))
+        flags = {g["id"]: (bool(g.get("descriptive")), g.get("syrian", True)) for g in data["groups"]}
         self.acronyms = frozenset(
             (item if isinstance(item, str) else item["text"])
             for g in data["groups"]
@@ -50,13 +67,18 @@ class GroupMatcher:
         for gid, text, kind, options in registry_aliases(data):
             keys = alias_keys(text)
             ambiguous = kind == "acronym" and text.upper() in spelt
-            places = frozenset(p for k in keys for p in elsewhere.get(k, ())) if gid else frozenset()
+            places = tuple(sorted(
+                (place, position.get(owner)) for k in keys for place, owner in elsewhere.get(k, ())
+                if owner != gid
+            )) if gid else ()
+            needs = options.get("needs", ())
+            descriptive, syrian = flags.get(gid, (False, True))
             alias = Alias(
                 text=text,
                 group=position[gid] if gid is not None else None,
                 kind=kind,
                 capitals=capitals(text) if kind == "proper" else (),
-                ordinary_word=kind == "acronym" and (len(text) <= 2 or bool(options.get("common_word"))),
+                ordinary_word=(kind == "acronym" and len(text) <= 2) or bool(options.get("common_word")),
                 since=parse_day(options.get("from")),
                 before=position.get(options.get("before")),
                 until=parse_day(options.get("until")),
@@ -64,7 +86,11 @@ class GroupMatcher:
                 ambiguous=ambiguous,
                 initials=spelt_initials(text) if gid is None else frozenset(),
                 elsewhere=places,
-                unsure=ambiguous or bool(places),
+                needs=frozenset(position[n] for n in needs if n != "syria"),
+                needs_syria="syria" in needs,
+                descriptive=descriptive,
+                syrian=syrian,
+                unsure=ambiguous or bool(places) or bool(needs),
             )
             for key in keys:
                 table.setdefault(key, []).append(alias)
@@ -96,24 +122,62 @@ class GroupMatcher:
         candidates: list[Match] = []
         for last, (length, aliases) in self.automaton.iter(idx.key):
             kstart, kend = last - length + 1, last + 1
-            # The hit must end where a word ends ...
+            t = bisect.bisect_right(koff, kstart) - 1
+            # The hit must end where a word ends (or be an acronym glued to a lower-case word) ...
             u = bisect.bisect_left(koff, kend)
             if u == len(koff) or koff[u] != kend:
+                glued = self._glued_acronym(aliases, idx, t, kstart, u)
+                if glued is not None:
+                    candidates.append(glued)
                 continue
             end = idx.offsets[u]
             # ... and start where a word starts, or after Arabic clitics.
-            t = bisect.bisect_right(koff, kstart) - 1
+            how = _DEFAULT_FOLDING
             if koff[t] == kstart:
                 start = idx.offsets[idx.article_of.get(t, t)]
             else:
                 start = self._after_clitics(idx, t, kstart - koff[t])
                 if start is None:
                     continue
+                how = "after the clitics " + text[idx.offsets[t] : start]
             for alias in aliases:
-                if self._accepts(alias, text, idx, start, end, t, u - 1):
-                    candidates.append(Match(start, end, alias))
+                accepted = self._accepts(alias, text, idx, start, end, t, u - 1)
+                if accepted is not None:
+                    form, needs_syria = accepted
+                    candidates.append(Match(start, end, alias, form or how, needs_syria))
+                    if alias.group is not None and u - 1 > t:
+                        candidates.extend(self._shared_word(text, idx, t, u))
                     break
         return longest_first(candidates)
+
+    def _glued_acronym(self, aliases: tuple[Alias, ...], idx: IndexedText, t: int, kstart: int, u: int) -> Match | None:
+        """An acronym run into the lower-case word after it ("ISILprisoners"): its own capitals, three or
+        more letters, then only lower-case letters."""
+        if t % 2 == 0 or u - 1 != t or idx.key_offsets[t] != kstart:
+            return None
+        word = idx.tokens[t]
+        for alias in aliases:
+            n = len(alias.text)
+            if alias.kind == "acronym" and n >= 3 and not alias.ordinary_word and word.startswith(alias.text) \
+                    and word[n:].isalpha() and word[n:].islower():
+                start = idx.offsets[t]
+                return Match(start, start + n, alias, "acronym run into the next word")
+        return None
+
+    def _shared_word(self, text: str, idx: IndexedText, first: int, u: int) -> list[Match]:
+        """"Tahrir and Ahrar al-Sham", «تحرير وأحرار الشام»: the word before the conjunction, with the
+        words the two names share, is a name of its own."""
+        j = shared_word_partner(idx.tokens, idx.parts, first)
+        if j is None or j < 1 or not idx.parts[j]:
+            return []
+        found = self.automaton.get(idx.parts[j] + "".join(idx.parts[first + 1 : u]), None)
+        if found is None:
+            return []
+        for alias in found[1]:
+            if alias.group is not None and alias.kind != "acronym":
+                start, end = idx.offsets[j], idx.offsets[j + 1]
+                return [Match(start, end, alias, f"shares its last words with the next name ({alias.text})")]
+        return []
 
     @staticmethod
     def _after_clitics(idx: IndexedText, t: int, offset: int) -> int | None:
@@ -125,22 +189,41 @@ class GroupMatcher:
                 return idx.offsets[t] + word_offset
         return None
 
-    def _accepts(self, alias: Alias, text: str, idx: IndexedText, start: int, end: int, first: int, last: int) -> bool:
+    def _accepts(
+        self, alias: Alias, text: str, idx: IndexedText, start: int, end: int, first: int, last: int
+    ) -> tuple[str, bool] | None:
+        """None when the text is not this alias; else (the form that matched, or "" for the plain
+        folding; whether it counts only in an article about Syria)."""
         if alias.kind == "acronym":
-            if text[start:end] != alias.text:
-                return False
-            return not (alias.ordinary_word and self._in_capitals_run(text, start, end))
+            written = text[start:end]
+            if written == alias.text:
+                if alias.ordinary_word and self._in_capitals_run(text, start, end):
+                    return None
+                return "acronym, exact case", False
+            # "Isis", "Isil": an acronym of four or more letters in title case, where the article is
+            # about Syria or uses it as an armed group.
+            if len(alias.text) >= 4 and alias.text.isupper() and not alias.ordinary_word \
+                    and written == alias.text.capitalize():
+                return "acronym in title case", True
+            return None
+        if alias.kind == "arabic" and alias.ordinary_word and not text.startswith("ال", start):
+            return None  # «لنصرة الشعب»: the word (support), not the name
         if alias.kind == "proper" and any(alias.capitals):
             words = [idx.tokens[j] for j in range(first, last + 1, 2) if idx.parts[j]]
             if len(words) == len(alias.capitals):
                 missed = [w for w, cap in zip(words, alias.capitals) if cap and not w[:1].isupper()]
-                # A long name may lose the capital of its head noun ("National front for Liberation").
-                return not missed or (
-                    len(missed) == 1 and words[0][:1].isupper() and sum(alias.capitals) > 2
-                    and fold_word(missed[0]) in _HEAD_NOUNS
-                )
-            return not alias.capitals[0] or words[0][:1].isupper()
-        return True
+                if not missed:
+                    return "", False
+                # A name may lose the capital of its head noun ("National front for Liberation", "al-Hamza
+                # division") while its distinctive words keep theirs.
+                kept = [fold_word(w) for w, cap in zip(words, alias.capitals) if cap and w[:1].isupper()]
+                if len(missed) == 1 and words[0][:1].isupper() and fold_word(missed[0]) in _HEAD_NOUNS and (
+                    sum(alias.capitals) > 2 or any(k not in _GENERIC_WORDS for k in kept)
+                ):
+                    return "head noun in lower case", False
+                return None
+            return ("", False) if not alias.capitals[0] or words[0][:1].isupper() else None
+        return "", False
 
     def _in_capitals_run(self, text: str, start: int, end: int) -> bool:
         """True when a neighbouring word on the same line is written in capitals and is not itself one
@@ -161,15 +244,15 @@ class GroupMatcher:
         in order of first mention, title before body."""
         day = published_day(published)
         texts = (title or "", body or "")
-        scans = self._settle(texts, [self.scan(text) for text in texts])
         found: dict[int, list[dict[str, Any]]] = {}
-        for field, text, matches in zip(FIELDS, texts, scans):
-            for match in matches:
-                group = match.alias.group_on(day)
+        for field, text, decisions in zip(FIELDS, texts, self.decide(texts)):
+            for decision in decisions:
+                group = self._group_on(decision, day)
                 if group is None:
                     continue
+                m = decision.match
                 found.setdefault(group, []).append(
-                    {"text": text[match.start : match.end], "field": field, "start": match.start, "end": match.end}
+                    {"text": text[m.start : m.end], "field": field, "start": m.start, "end": m.end}
                 )
         result = []
         for index, mentions in found.items():
@@ -185,16 +268,65 @@ class GroupMatcher:
             )
         return result
 
-    def _settle(self, texts: tuple[str, ...], scans: list[list[Match]]) -> list[list[Match]]:
-        """Drop the matches that the rest of the article shows are not ours: a group named in the
-        possessive before another ("al-Qaeda's al-Nusra Front" describes Nusra); an acronym that also
-        stands for something else (NFL) when the article spells out that other meaning beside it
-        ("National Football League (NFL)") or is not about Syria, unless it is used as an armed group
-        ("TIP fighters"); a name shared with an organisation elsewhere ("Army of Islam", Gaza) when the
-        article names that place and nothing Syrian."""
-        scans = [drop_possessors(text, found) for text, found in zip(texts, scans)]
-        if not any(m.alias.unsure for found in scans for m in found):
-            return scans
+    @staticmethod
+    def _group_on(decision: Decision, day: date | None) -> int | None:
+        if decision.group is None or decision.group != decision.match.alias.group:
+            return decision.group  # nothing, or another organisation of the same name
+        return decision.match.alias.group_on(day)
+
+    def explain(self, title: str | None, body: str | None, published: Any = None) -> list[dict[str, Any]]:
+        """Every name the scan found in title and body, kept or not: the alias it matched, its folded
+        key, how the scan read it, the rule that decided it and the id it yields (None: nothing)."""
+        day = published_day(published)
+        texts = (title or "", body or "")
+        out = []
+        for field, text, decisions in zip(FIELDS, texts, self.decide(texts)):
+            for decision in decisions:
+                m, group = decision.match, self._group_on(decision, day)
+                if group is not None and group != decision.group:
+                    rule = f"{decision.rule}; published {day}: the alias then meant {self.groups[group].id}"
+                else:
+                    rule = decision.rule
+                out.append({
+                    "field": field, "start": m.start, "end": m.end, "text": text[m.start : m.end],
+                    "alias": m.alias.text, "key": index_text(text[m.start : m.end]).key, "read": m.how,
+                    "rule": rule, "id": self.groups[group].id if group is not None else None,
+                })
+        return out
+
+    def decide(self, texts: tuple[str, ...]) -> list[list[Decision]]:
+        """Scan each text and settle every match with the rest of the article (see ``_settle``)."""
+        return self._settle(texts, [self.scan(text) for text in texts])
+
+    def _settle(self, texts: tuple[str, ...], scans: list[list[Match]]) -> list[list[Decision]]:
+        """Decide each match with the rest of the article: a group named in the possessive before
+        another ("al-Qaeda's al-Nusra Front" describes Nusra) or inside a description ("close ties to
+        al-Qaeda") names nobody; an acronym that also stands for something else (NFL) is dropped when
+        the article spells out that other meaning beside it ("National Football League (NFL)") or is not
+        about Syria, unless it is used as an armed group ("TIP fighters", "joined the FSA"); an elliptical
+        form ("the National Army") needs the article to name its group otherwise; a name shared with an
+        organisation elsewhere ("Army of Islam", Gaza) is that organisation in an article that names its
+        place and nothing Syrian."""
+        decided: list[list[Decision]] = []
+        for text, found in zip(texts, scans):
+            possessive = possessors(text, found)
+            row = []
+            for i, m in enumerate(found):
+                if m.alias.group is None:
+                    row.append(Decision(m, None, "a phrase under not_groups: names no group of ours"))
+                elif i in possessive:
+                    row.append(Decision(m, None, "possessive right before another group's name: a description"))
+                elif m.alias.descriptive and describes_another(text, m.start, m.end):
+                    row.append(Decision(m, None, "inside a description of another group"))
+                else:
+                    row.append(Decision(m, m.alias.group, "registered alias"))
+            decided.append(row)
+        if not any(d.group is not None and (d.match.alias.unsure or d.match.needs_syria)
+                   for row in decided for d in row):
+            return decided
+        plain = [d for row in decided for d in row if d.group is not None and not d.match.alias.unsure
+                 and not d.match.needs_syria]
+        named = {d.group for d in plain}
         spelt_out: set[str] = set()
         for text, found in zip(texts, scans):
             for i, m in enumerate(found):
@@ -211,34 +343,52 @@ class GroupMatcher:
 
         def about_syria() -> bool:
             if not syrian:
-                plain = any(
-                    m.alias.group is not None and not m.alias.ambiguous and not m.alias.elsewhere
-                    for found in scans for m in found
-                )
-                shared = {m.alias.group for found in scans for m in found
-                          if m.alias.ambiguous and m.alias.text.upper() not in spelt_out}
-                syrian.append(plain or len(shared) > 1 or any(
+                shared = {d.group for row in decided for d in row
+                          if d.match.alias.ambiguous and d.match.alias.text.upper() not in spelt_out}
+                syrian.append(any(d.match.alias.syrian for d in plain) or len(shared) > 1 or any(
                     _SYRIA.search(text) or _SYRIA_AR.search(text) for text in texts))
             return syrian[0]
 
         settled = []
-        for text, found in zip(texts, scans):
+        for text, row in zip(texts, decided):
             kept = []
-            for m in found:
-                alias = m.alias
+            for d in row:
+                m, alias = d.match, d.match.alias
+                if d.group is None:
+                    kept.append(d)
+                    continue
                 if alias.ambiguous:
                     if alias.text.upper() in spelt_out:
-                        continue
-                    if not _ARMED_NEXT.match(text, m.end) and not about_syria():
-                        continue
-                elif alias.elsewhere and not about_syria() and any(
-                    _PLACE_PATTERNS[place].search(t) for place in alias.elsewhere for t in texts
-                ):
-                    continue
-                kept.append(m)
+                        d = d._replace(group=None, rule="the article spells it out as something else")
+                    elif armed_use(text, m.start, m.end):
+                        d = d._replace(rule="acronym with another meaning, used as an armed group")
+                    elif about_syria():
+                        d = d._replace(rule="acronym with another meaning, in an article about Syria")
+                    else:
+                        d = d._replace(group=None, rule="acronym with another meaning, article not about Syria")
+                elif m.needs_syria:
+                    if armed_use(text, m.start, m.end) or about_syria():
+                        d = d._replace(rule="title-case acronym in an article about Syria or armed use")
+                    else:
+                        d = d._replace(group=None, rule="title-case acronym outside an article about Syria")
+                elif alias.needs or alias.needs_syria:
+                    if alias.needs & named:
+                        d = d._replace(rule="elliptical form: the article names the group otherwise")
+                    elif alias.needs_syria and (about_syria() or armed_use(text, m.start, m.end)):
+                        d = d._replace(rule="elliptical form in an article about Syria")
+                    else:
+                        d = d._replace(group=None, rule="elliptical form the rest of the article does not support")
+                if d.group is not None and alias.elsewhere and not about_syria():
+                    for place, owner in alias.elsewhere:
+                        if any(_PLACE_PATTERNS[place].search(t) for t in texts):
+                            other = "nothing of ours" if owner is None else self.groups[owner].id
+                            d = d._replace(group=owner, rule=f"a name shared with an organisation in {place}: "
+                                                             f"the article names {place} and nothing Syrian "
+                                                             f"({other})")
+                            break
+                kept.append(d)
             settled.append(kept)
         return settled
-
 
 
 def longest_first(candidates: list[Match]) -> list[Match]:

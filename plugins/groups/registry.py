@@ -103,9 +103,20 @@ class Alias:
     # League): it needs a text about Syria. For a not_groups phrase: the acronyms it spells.
     ambiguous: bool = False
     initials: frozenset[str] = frozenset()
-    # Places of another organisation of the same name ("Gaza's Army of Islam" gives "Gaza").
-    elsewhere: frozenset[str] = frozenset()
-    unsure: bool = False  # ambiguous or elsewhere: the rest of the article decides (GroupMatcher._settle)
+    # Another organisation of the same name, by its place: ("Gaza", index of army-of-islam-gaza) from
+    # "Gaza's Army of Islam"; the index is None when not_groups names it (it is not ours at all).
+    elsewhere: tuple[tuple[str, int | None], ...] = ()
+    # An elliptical form ("the National Army", «الحمزات»): it counts only in an article that names one of
+    # these groups by another name, or (needs_syria) an article about Syria.
+    needs: frozenset[int] = frozenset()
+    needs_syria: bool = False
+    # The group's name also describes others ("al-Qaeda's main affiliate in the province"): in such a
+    # description it names nobody (context.describes_another).
+    descriptive: bool = False
+    # The group is Syrian or fights in Syria: naming it makes an article about Syria.
+    syrian: bool = True
+    # ambiguous, elsewhere or needs: the rest of the article decides (GroupMatcher._settle)
+    unsure: bool = False
 
     def group_on(self, day: date | None) -> int | None:
         if day is not None:
@@ -168,8 +179,9 @@ def validate_registry(data: Any, source: str = "registry") -> None:
                 if not isinstance(item, dict):
                     continue
                 dated.append(item)
-                for field in ("before", "after"):
-                    target = item.get(field)
+                targets = [(f, item.get(f)) for f in ("before", "after")]
+                targets += [("needs", t) for t in item.get("needs", []) if t != "syria"]
+                for field, target in targets:
                     if target is not None and target not in ids:
                         raise RegistryError(
                             f"the group registry {source}: alias {item['text']!r} of {group['id']} "
