@@ -242,8 +242,8 @@ TRAPS = [
     ("The SNA said it had captured Ras al-Ain.", ["syrian-national-army"], []),
     ("Japan's Self-Defense Forces (SDF) sent troops to Syria.", [], ["syrian-democratic-forces"]),
     ("Importers need the HTS code of the goods.", [], ["hts"]),
-    # A name shared with a group elsewhere, in an article about that place.
-    ("Army of Islam militants patrolled in the Gaza Strip.", [], ["jaysh-al-islam"]),
+    # A name shared with a group elsewhere is that group in an article about its place.
+    ("Army of Islam militants patrolled in the Gaza Strip.", ["army-of-islam-gaza"], ["jaysh-al-islam"]),
     ("Army of Islam militants patrolled in Douma.", ["jaysh-al-islam"], []),
 ]
 

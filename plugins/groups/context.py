@@ -32,7 +32,7 @@ _SYRIA = re.compile(
     r"Kobane|Jarablus|Tal Abyad|Tell Abyad|Ras al-Ain|Ghouta|Douma|Qalamoun|Palmyra|Saraqib|Saraqeb|"
     r"Maarat al-Numan|Ma'arat al-Nu'man|Jisr al-Shughur|Jisr ash-Shughour|Jisr al-Shughour|Ariha|"
     r"Khan Sheikhoun|Khan Shaykhun|Atarib|Darat Izza|Sarmada|Bab al-Hawa|Euphrates|Assad|Arsal|"
-    r"Albu Kamal|Bukamal|Mayadin|Hajin|Baghuz|Tabqa|Yarmouk|Zabadani|Harasta|Jobar|Qusayr|Rastan)\b",
+    r"Albu Kamal|Abu Kamal|Bukamal|Bokamal|Boukamal|Mayadin|Hajin|Baghuz|Tabqa|Yarmouk|Zabadani|Harasta|Jobar|Qusayr|Rastan)\b",
     re.IGNORECASE,
 )
 _SYRIA_AR = re.compile(
@@ -92,8 +92,15 @@ _DESCRIBED_BEFORE_AR = re.compile(
 )
 
 
+# The organisation itself, whatever precedes it: "loyal to al-Qaeda emir Ayman al-Zawahiri".
+_ITS_OWN = re.compile(r"(?:['\u2019]s)?\s+(?:emir|leader|leaders|leadership|chief|head|founder|commander|"
+                      r"spokesman|central|core|command)\b", re.IGNORECASE)
+
+
 def describes_another(text: str, start: int, end: int) -> bool:
     """True when the name at ``text[start:end]`` only describes another group (see the patterns above)."""
+    if _ITS_OWN.match(text, end):
+        return False
     before = text[max(0, start - 80) : start]
     if _DESCRIBED_BEFORE.search(before) and not _CUT_BEFORE.search(before):
         return True
