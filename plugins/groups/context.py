@@ -88,6 +88,8 @@ _DESCRIBED_AFTER = re.compile(
 _DESCRIBED_BEFORE_AR = re.compile(
     "(?:جناح|فرع|ذراع|التابع|التابعة|تابع|تابعة|المرتبط|المرتبطة|مرتبط|مرتبطة|الموالي|الموالية|موالي|موالية|"
     "المقرب|المقربة|مقرب|مقربة|المحسوب|المحسوبة|محسوب|محسوبة|المبايع|المبايعة|بولائه|بولائها|بولاءه)"
+    # one word may stand between: «المرتبطة اغلبها بتنظيم القاعدة»
+    f"(?:\\s+[^\\s{_QUOTES}]+)?"
     f"[\\s{_QUOTES}]*(?:من|على)?[\\s{_QUOTES}]*(?:ل|ب)?ـ?[\\s{_QUOTES}]*(?:تنظيم[\\s{_QUOTES}]*)?$"
 )
 
@@ -107,6 +109,17 @@ def describes_another(text: str, start: int, end: int) -> bool:
     if _DESCRIBED_AFTER.match(text, end):
         return True
     return bool(_DESCRIBED_BEFORE_AR.search(before))
+
+
+# Between a name and a gloss of it: "Jabhat al-Nusra, al-Qaeda's branch in Syria", "X (al-Qaeda branch in
+# Syria)", «جبهة النصرة، فرع تنظيم القاعدة في سوريا».
+_APPOSITION = re.compile(r"[ \t\u00a0]*[,\u060c(\u2013\u2014-][ \t\u00a0]*(?:(?:a|an|the)[ \t\u00a0]+)?")
+
+
+def glosses(text: str, before_end: int, start: int) -> bool:
+    """True when the name starting at ``start`` is set off as a gloss of the name ending at ``before_end``."""
+    found = _APPOSITION.match(text, before_end)
+    return found is not None and found.end() == start
 
 
 def armed_use(text: str, start: int, end: int) -> bool:

@@ -12,7 +12,7 @@ import ahocorasick
 
 from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
-    armed_use, describes_another, places_elsewhere, possessors, shared_word_partner, spelt_initials,
+    armed_use, describes_another, glosses, places_elsewhere, possessors, shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import ARABIC, IndexedText, capitals, fold_arabic, fold_word, index_text, alias_keys
 from plugins.groups.registry import (
@@ -318,6 +318,11 @@ class GroupMatcher:
                     row.append(Decision(m, None, "possessive right before another group's name: a description"))
                 elif m.alias.descriptive and describes_another(text, m.start, m.end):
                     row.append(Decision(m, None, "inside a description of another group"))
+                elif (m.alias.since or m.alias.until) and i and found[i - 1].alias.group is not None \
+                        and glosses(text, found[i - 1].end, m.start):
+                    # A dated description set off after a name ("Jabhat al-Nusra, al-Qaeda's branch in
+                    # Syria") glosses that name: the date rule must not send it to another lineage.
+                    row.append(Decision(m, None, "a gloss of the name before it"))
                 else:
                     row.append(Decision(m, m.alias.group, "registered alias"))
             decided.append(row)

@@ -95,7 +95,7 @@ class Alias:
     kind: str  # "acronym", "name" (any case), "proper" (capitals as written), "arabic", "not-group"
     capitals: tuple[bool, ...] = ()
     ordinary_word: bool = False  # an acronym that is also a word: ignored inside all-caps runs
-    since: date | None = None  # before this day the alias meant ``before``
+    since: date | None = None  # before this day the alias meant ``before`` (None: nothing)
     before: int | None = None
     until: date | None = None  # from this day on the alias means ``after``
     after: int | None = None
@@ -120,8 +120,8 @@ class Alias:
 
     def group_on(self, day: date | None) -> int | None:
         if day is not None:
-            if self.since is not None and day < self.since and self.before is not None:
-                return self.before
+            if self.since is not None and day < self.since:
+                return self.before  # None: before `from` the alias named no group of ours
             if self.until is not None and day >= self.until and self.after is not None:
                 return self.after
         return self.group
