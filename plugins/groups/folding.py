@@ -253,3 +253,30 @@ def alias_keys(text: str) -> list[str]:
 def capitals(text: str) -> tuple[bool, ...]:
     idx = index_text(text)
     return tuple(idx.tokens[j][:1].isupper() for j in range(1, len(idx.tokens), 2) if idx.parts[j])
+
+
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+_QUOTES_INSIDE = re.compile(f"\\w[^\\w]*[{_QUOTE_MARKS}][^\\w]*\\w")
+
+
+def folding_notes(written: str) -> list[str]:
+    """What folding did to ``written`` (a matched name) to reach its key: for ``scrapy groups --explain``."""
+    notes = []
+    if _PRESENTATION_FORMS.search(written):
+        notes.append("Arabic presentation forms decomposed (NFKD)")
+    if _QUOTES_INSIDE.search(written):
+        notes.append("quote marks inside the name ignored")
+    if any(unicodedata.combining(c) or c in _CHAR_MAP for c in unicodedata.normalize("NFD", written)
+           if not c.isascii()):
+        notes.append("letter variants, marks and transliteration signs unified")
+    if _APOSTROPHES_ONLY.search(written):
+        notes.append("apostrophes dropped")
+    idx = index_text(written)
+    if idx.article_of:
+        notes.append("articles dropped")
+    words = [idx.tokens[j] for j in range(1, len(idx.tokens), 2) if idx.parts[j]]
+    if any(fold_word(w) != w.lower() for w in words if w.isascii()):
+        notes.append("romanisation variants unified (ee=i, ou=u, ai=ay=ei, doubled letters, -ah)")
+    if written != written.lower() and not ARABIC.search(written):
+        notes.append("case ignored")
+    return notes

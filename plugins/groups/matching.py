@@ -14,7 +14,9 @@ from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
     armed_use, describes_another, glosses, places_elsewhere, possessors, shared_word_partner, spelt_initials,
 )
-from plugins.groups.folding import ARABIC, IndexedText, capitals, fold_arabic, fold_word, index_text, alias_keys
+from plugins.groups.folding import (
+    ARABIC, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes, index_text,
+)
 from plugins.groups.registry import (
     DEFAULT_REGISTRY, FIELDS, Alias, Group, parse_day, published_day, read_registry, registry_aliases,
 )
@@ -39,7 +41,7 @@ class Decision(NamedTuple):
 # division" is the Hamza Division): a name may lose its head noun's capital only with another word.
 _GENERIC_WORDS = frozenset(map(fold_word, """islamic syrian national free democratic popular arab kurdish
     turkish islam revolutionary united""".split()))
-_DEFAULT_FOLDING = "case, spelling, articles and clitics folded"
+_DEFAULT_FOLDING = "name"
 
 
 class GroupMatcher:
@@ -139,7 +141,7 @@ class GroupMatcher:
                 start = self._after_clitics(idx, t, kstart - koff[t])
                 if start is None:
                     continue
-                how = "after the clitics " + text[idx.offsets[t] : start]
+                how = "name after the attached letters " + text[idx.offsets[t] : start]
             for alias in aliases:
                 accepted = self._accepts(alias, text, idx, start, end, t, u - 1)
                 if accepted is not None:
@@ -287,9 +289,11 @@ class GroupMatcher:
                     rule = f"{decision.rule}; published {day}: the alias then meant {self.groups[group].id}"
                 else:
                     rule = decision.rule
+                written = text[m.start : m.end]
                 out.append({
-                    "field": field, "start": m.start, "end": m.end, "text": text[m.start : m.end],
-                    "alias": m.alias.text, "key": index_text(text[m.start : m.end]).key, "read": m.how,
+                    "field": field, "start": m.start, "end": m.end, "text": written, "alias": m.alias.text,
+                    "key": index_text(written).key, "read": m.how,
+                    "folding": [n for n in folding_notes(written) if m.alias.kind != "acronym" or n != "case ignored"],
                     "rule": rule, "id": self.groups[group].id if group is not None else None,
                 })
         return out
