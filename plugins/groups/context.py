@@ -42,7 +42,10 @@ _SYRIA_AR = re.compile(
 # An acronym used as an armed group: "TIP fighters", "HTS-held".
 _ARMED_NEXT = re.compile(
     r"(?:['\u2019]s)?[ \t\u00a0]+(?:fighters|militants|jihadists|rebels|gunmen|militias?|factions?|"
-    r"commanders?|emirs?)\b|-(?:held|controlled)\b",
+    r"commanders?|emirs?)\b|-(?:held|controlled)\b"
+    # ... or as the subject of fighting: "The SDF also thwarted attacks".
+    r"|[ \t\u00a0]+(?:also[ \t\u00a0]+)?(?:attacked|thwarted|repelled|captured|seized|shelled|clashed|stormed|"
+    r"ambushed|recaptured|besieged|launched[ \t\u00a0]+an?[ \t\u00a0]+(?:attack|offensive|assault))\b",
     re.IGNORECASE,
 )
 # An acronym spelt out in brackets after its words, or its words in brackets after it.

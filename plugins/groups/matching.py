@@ -335,7 +335,6 @@ class GroupMatcher:
             return decided
         plain = [d for row in decided for d in row if d.group is not None and not d.match.alias.unsure
                  and not d.match.needs_syria]
-        named = {d.group for d in plain}
         spelt_out: set[str] = set()
         for text, found in zip(texts, scans):
             for i, m in enumerate(found):
@@ -380,13 +379,6 @@ class GroupMatcher:
                         d = d._replace(rule="title-case acronym in an article about Syria or armed use")
                     else:
                         d = d._replace(group=None, rule="title-case acronym outside an article about Syria")
-                elif alias.needs or alias.needs_syria:
-                    if alias.needs & named:
-                        d = d._replace(rule="elliptical form: the article names the group otherwise")
-                    elif alias.needs_syria and (about_syria() or armed_use(text, m.start, m.end)):
-                        d = d._replace(rule="elliptical form in an article about Syria")
-                    else:
-                        d = d._replace(group=None, rule="elliptical form the rest of the article does not support")
                 if d.group is not None and alias.elsewhere and not about_syria():
                     for place, owner in alias.elsewhere:
                         if any(_PLACE_PATTERNS[place].search(t) for t in texts):
@@ -397,6 +389,20 @@ class GroupMatcher:
                             break
                 kept.append(d)
             settled.append(kept)
+        # Elliptical forms last: the names the article supports them with are settled by now.
+        named = {d.group for row in settled for d in row if d.group is not None and not d.match.alias.needs
+                 and not d.match.alias.needs_syria}
+        for text, row in zip(texts, settled):
+            for i, d in enumerate(row):
+                m, alias = d.match, d.match.alias
+                if d.group is None or not (alias.needs or alias.needs_syria):
+                    continue
+                if alias.needs & named:
+                    row[i] = d._replace(rule="elliptical form: the article names the group otherwise")
+                elif alias.needs_syria and (about_syria() or armed_use(text, m.start, m.end)):
+                    row[i] = d._replace(rule="elliptical form in an article about Syria")
+                else:
+                    row[i] = d._replace(group=None, rule="elliptical form the rest of the article does not support")
         return settled
 
 
