@@ -195,8 +195,8 @@ class IndexedText(NamedTuple):
     article_of: dict[int, int]
 
 
-_POSSESSIVE_S = frozenset("sS")
 _APOSTROPHES_ONLY = re.compile(f"[{_APOS}]+")
+POSSESSIVE_MARKS = frozenset("'\u2019\u2018`\u00b4")
 
 
 def index_text(text: str) -> IndexedText:
@@ -215,10 +215,6 @@ def index_text(text: str) -> IndexedText:
         ):
             parts[j] = ""
             article_of[j + 2] = j
-    # A possessive 's is no part of a name: "Hama's" is Hama, never Hamas.
-    for i in compress(range(len(words)), map(_POSSESSIVE_S.__contains__, words)):
-        if i and _APOSTROPHES_ONLY.fullmatch(tokens[2 * i]):
-            parts[2 * i + 1] = ""
     key = "".join(parts)
     offsets = list(accumulate(map(len, tokens), initial=0))
     key_offsets = list(accumulate(map(len, parts), initial=0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from functools import partial
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -15,7 +16,8 @@ from plugins.groups.context import (
     armed_use, describes_another, glosses, places_elsewhere, possessors, shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import (
-    ARABIC, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes, index_text,
+    ARABIC, POSSESSIVE_MARKS, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes,
+    index_text,
 )
 from plugins.groups.registry import (
     DEFAULT_REGISTRY, FIELDS, Alias, Group, parse_day, published_day, read_registry, registry_aliases,
@@ -37,11 +39,17 @@ class Decision(NamedTuple):
     rule: str
 
 
+# Decision((m, group, rule)) without NamedTuple's Python-level __new__: one is made for every match.
+_decision = partial(tuple.__new__, Decision)
+
+
 # Capitalised words too common in names to carry one alone ("an Islamic front" is no name; "al-Hamza
 # division" is the Hamza Division): a name may lose its head noun's capital only with another word.
 _GENERIC_WORDS = frozenset(map(fold_word, """islamic syrian national free democratic popular arab kurdish
     turkish islam revolutionary united""".split()))
 _DEFAULT_FOLDING = "name"
+_CONJUNCTIONS = frozenset(("and", "And", "AND", "&"))
+_TITLE_CASE = "acronym in title case"
 
 
 class GroupMatcher:
@@ -98,7 +106,10 @@ class GroupMatcher:
                 table.setdefault(key, []).append(alias)
         self.automaton = ahocorasick.Automaton()
         for key, aliases in table.items():
-            self.automaton.add_word(key, (len(key), tuple(aliases)))
+            # The third value says whether a hit may end inside a word: an acronym that can be run into
+            # the next word ("ISILprisoners"); every other hit must end where a word ends.
+            glueable = any(a.kind == "acronym" and len(a.text) >= 3 and not a.ordinary_word for a in aliases)
+            self.automaton.add_word(key, (len(key), tuple(aliases), glueable))
         self.automaton.make_automaton()
         self.size = len(table)
 
@@ -122,32 +133,41 @@ class GroupMatcher:
         idx = index_text(text)
         koff = idx.key_offsets
         candidates: list[Match] = []
-        for last, (length, aliases) in self.automaton.iter(idx.key):
+        tokens = idx.tokens
+        nk = len(koff)
+        bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+        for last, (length, aliases, glueable) in self.automaton.iter(idx.key):
             kstart, kend = last - length + 1, last + 1
-            t = bisect.bisect_right(koff, kstart) - 1
             # The hit must end where a word ends (or be an acronym glued to a lower-case word) ...
-            u = bisect.bisect_left(koff, kend)
-            if u == len(koff) or koff[u] != kend:
-                glued = self._glued_acronym(aliases, idx, t, kstart, u)
-                if glued is not None:
-                    candidates.append(glued)
+            u = bisect_left(koff, kend)
+            if u == nk or koff[u] != kend:
+                if glueable:
+                    t = bisect_right(koff, kstart) - 1
+                    if koff[t] == kstart and t == u - 1:  # one word, from its start
+                        glued = self._glued_acronym(aliases, idx, t, kstart, u)
+                        if glued is not None:
+                            candidates.append(glued)
                 continue
+            t = bisect_right(koff, kstart) - 1
             end = idx.offsets[u]
             # ... and start where a word starts, or after Arabic clitics.
             how = _DEFAULT_FOLDING
             if koff[t] == kstart:
                 start = idx.offsets[idx.article_of.get(t, t)]
             else:
+                if tokens[t][:1] < "\u0600":  # only Arabic words carry clitics (and gaps none)
+                    continue
                 start = self._after_clitics(idx, t, kstart - koff[t])
                 if start is None:
                     continue
                 how = "name after the attached letters " + text[idx.offsets[t] : start]
             for alias in aliases:
-                accepted = self._accepts(alias, text, idx, start, end, t, u - 1)
-                if accepted is not None:
-                    form, needs_syria = accepted
-                    candidates.append(Match(start, end, alias, form or how, needs_syria))
-                    if alias.group is not None and u - 1 > t:
+                form = self._accepts(alias, text, idx, start, end, t, u - 1)
+                if form is not None:
+                    candidates.append(Match(start, end, alias, form or how, form is _TITLE_CASE))
+                    if alias.group is not None and u - 1 > t and t >= 2 and (
+                        tokens[t][:1] == "و" or tokens[t - 2] in _CONJUNCTIONS
+                    ):
                         candidates.extend(self._shared_word(text, idx, t, u))
                     break
         return longest_first(candidates)
@@ -193,20 +213,22 @@ class GroupMatcher:
 
     def _accepts(
         self, alias: Alias, text: str, idx: IndexedText, start: int, end: int, first: int, last: int
-    ) -> tuple[str, bool] | None:
-        """None when the text is not this alias; else (the form that matched, or "" for the plain
-        folding; whether it counts only in an article about Syria)."""
+    ) -> str | None:
+        """None when the text is not this alias; else the form that matched ("" for the plain folding;
+        _TITLE_CASE, a form that counts only in an article about Syria)."""
+        if text[end - 1] in "sS" and text[end - 2] in POSSESSIVE_MARKS and alias.text[-2:-1] not in POSSESSIVE_MARKS:
+            return None  # "Hama's" is Hama (a possessive s), never Hamas
         if alias.kind == "acronym":
             written = text[start:end]
             if written == alias.text:
                 if alias.ordinary_word and self._in_capitals_run(text, start, end):
                     return None
-                return "acronym, exact case", False
+                return "acronym, exact case"
             # "Isis", "Isil": an acronym of four or more letters in title case, where the article is
             # about Syria or uses it as an armed group.
             if len(alias.text) >= 4 and alias.text.isupper() and not alias.ordinary_word \
                     and written == alias.text.capitalize():
-                return "acronym in title case", True
+                return _TITLE_CASE
             return None
         if alias.kind == "arabic" and alias.ordinary_word and not text.startswith("ال", start):
             return None  # «لنصرة الشعب»: the word (support), not the name
@@ -215,17 +237,17 @@ class GroupMatcher:
             if len(words) == len(alias.capitals):
                 missed = [w for w, cap in zip(words, alias.capitals) if cap and not w[:1].isupper()]
                 if not missed:
-                    return "", False
+                    return ""
                 # A name may lose the capital of its head noun ("National front for Liberation", "al-Hamza
                 # division") while its distinctive words keep theirs.
                 kept = [fold_word(w) for w, cap in zip(words, alias.capitals) if cap and w[:1].isupper()]
                 if len(missed) == 1 and words[0][:1].isupper() and fold_word(missed[0]) in _HEAD_NOUNS and (
                     sum(alias.capitals) > 2 or any(k not in _GENERIC_WORDS for k in kept)
                 ):
-                    return "head noun in lower case", False
+                    return "head noun in lower case"
                 return None
-            return ("", False) if not alias.capitals[0] or words[0][:1].isupper() else None
-        return "", False
+            return "" if not alias.capitals[0] or words[0][:1].isupper() else None
+        return ""
 
     def _in_capitals_run(self, text: str, start: int, end: int) -> bool:
         """True when a neighbouring word on the same line is written in capitals and is not itself one
@@ -248,11 +270,13 @@ class GroupMatcher:
         texts = (title or "", body or "")
         found: dict[int, list[dict[str, Any]]] = {}
         for field, text, decisions in zip(FIELDS, texts, self.decide(texts)):
-            for decision in decisions:
-                group = self._group_on(decision, day)
+            for m, group, _ in decisions:
                 if group is None:
                     continue
-                m = decision.match
+                if group == m.alias.group and day is not None:
+                    group = m.alias.group_on(day)
+                    if group is None:
+                        continue
                 found.setdefault(group, []).append(
                     {"text": text[m.start : m.end], "field": field, "start": m.start, "end": m.end}
                 )
@@ -316,19 +340,23 @@ class GroupMatcher:
             possessive = possessors(text, found)
             row = []
             for i, m in enumerate(found):
-                if m.alias.group is None:
-                    row.append(Decision(m, None, "a phrase under not_groups: names no group of ours"))
+                alias = m.alias
+                if alias.group is not None and not possessive and not alias.descriptive and alias.since is None \
+                        and alias.until is None:
+                    row.append(_decision((m, alias.group, "registered alias")))  # the common case, quickly
+                elif alias.group is None:
+                    row.append(_decision((m, None, "a phrase under not_groups: names no group of ours")))
                 elif i in possessive:
-                    row.append(Decision(m, None, "possessive right before another group's name: a description"))
+                    row.append(_decision((m, None, "possessive right before another group's name: a description")))
                 elif m.alias.descriptive and describes_another(text, m.start, m.end):
-                    row.append(Decision(m, None, "inside a description of another group"))
+                    row.append(_decision((m, None, "inside a description of another group")))
                 elif (m.alias.since or m.alias.until) and i and found[i - 1].alias.group is not None \
                         and glosses(text, found[i - 1].end, m.start):
                     # A dated description set off after a name ("Jabhat al-Nusra, al-Qaeda's branch in
                     # Syria") glosses that name: the date rule must not send it to another lineage.
-                    row.append(Decision(m, None, "a gloss of the name before it"))
+                    row.append(_decision((m, None, "a gloss of the name before it")))
                 else:
-                    row.append(Decision(m, m.alias.group, "registered alias"))
+                    row.append(_decision((m, m.alias.group, "registered alias")))
             decided.append(row)
         if not any(d.group is not None and (d.match.alias.unsure or d.match.needs_syria)
                    for row in decided for d in row):

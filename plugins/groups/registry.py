@@ -86,9 +86,10 @@ class Group:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Alias:
-    """One way of writing a group, as compiled. ``group`` is None for a ``not_groups`` phrase."""
+    """One way of writing a group, as compiled. ``group`` is None for a ``not_groups`` phrase. Compared
+    and hashed by identity: each is compiled once, and matches are deduplicated by it in the hot path."""
 
     text: str
     group: int | None
