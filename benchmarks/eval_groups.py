@@ -5,8 +5,9 @@ Run from the repository root:  python benchmarks/eval_groups.py [FILE.jsonl ...]
 Each line of a file is a passage of real reporting: ``text``, ``published`` (or null), ``lang`` ("en" or
 "ar"), ``expected`` (the ids a reader finds in it), ``forbidden`` (ids the passage rules out) and the
 ``source`` URL. Scores are micro-averaged over (passage, id) pairs: a found id that is not expected is a
-false positive, an expected id not found a false negative. Without arguments the two batches of real
-passages in tests/data/ are scored.
+false positive, an expected id not found a false negative. Without arguments the three batches of real
+passages in tests/data/ are scored (development, fresh, and a last batch gathered after every
+fix).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from plugins.groups import find_groups  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-DEFAULT_FILES = (DATA / "groups_real_dev.jsonl", DATA / "groups_real_fresh.jsonl")
+DEFAULT_FILES = tuple(DATA / f"groups_real_{batch}.jsonl" for batch in ("dev", "fresh", "unseen"))
 
 
 @dataclass
