@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from plugins.groups import GroupMatcher, _index  # noqa: E402
+from plugins.groups import GroupMatcher  # noqa: E402
+from plugins.groups.folding import index_text  # noqa: E402
 
 NAMES = [
     "Hay'at Tahrir al-Sham", "HTS", "Hayat Tahrir al-Sham", "al-Nusra Front", "Jabhat al-Nusra",
@@ -115,7 +116,7 @@ def main() -> None:
     automaton = matcher.automaton
     hits = sum(1 for t, b in lowered for text in (t, b) for _ in automaton.iter(text))
     bare = best(lambda: [sum(1 for _ in automaton.iter(text)) for t, b in lowered for text in (t, b)])
-    folding = best(lambda: [(_index(t).key, _index(b).key) for t, b, _ in docs])
+    folding = best(lambda: [(index_text(t).key, index_text(b).key) for t, b, _ in docs])
 
     print(f"normaliser : {rate(normaliser, size):8.1f} MB/s  ({found} mentions kept)")
     print(f"bare scan  : {rate(bare, size):8.1f} MB/s  ({hits} raw automaton hits on lower-cased text)")

@@ -3,8 +3,11 @@
     scrapy groups "Clashes between HTS and Ahrar al-Sham in Idlib"
     echo "اشتباكات بين هيئة تحرير الشام وحركة أحرار الشام" | scrapy groups
     scrapy groups --published 2015-05-01 --title "Nusra advances" "Fighting near Idlib"
+    scrapy groups --explain "Jihadists with close ties to al-Qaeda and the Isis fighters"
 
-The output is the ``groups`` field an article with that title and body would get in a feed.
+The output is the ``groups`` field an article with that title and body would get in a feed. With
+``--explain`` it is every name the scan found instead, kept or not: the alias it matched, its folded key,
+how the scan read it and the context rule that decided it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from plugins.groups import REGISTRY_SETTING, RegistryError, find_groups, published_day
+from plugins.groups import REGISTRY_SETTING, GroupMatcher, RegistryError, published_day
 
 
 class Command(ScrapyCommand):
@@ -50,6 +53,10 @@ class Command(ScrapyCommand):
             help=f"group registry to use (default: the {REGISTRY_SETTING} setting, else plugins/groups.yaml)",
         )
         parser.add_argument("--compact", action="store_true", help="print the JSON on one line")
+        parser.add_argument(
+            "--explain", action="store_true",
+            help="print every name found, kept or not, with its alias, folded key and the rule that decided it",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
@@ -62,7 +69,9 @@ class Command(ScrapyCommand):
             raise UsageError(f"--published {opts.published!r} is not a date (use YYYY-MM-DD)", print_help=False)
         registry = opts.registry or (self.settings.get(REGISTRY_SETTING) if self.settings else None)
         try:
-            groups = find_groups(opts.title, text, opts.published, registry)
+            matcher = GroupMatcher.load(registry)
+            method = matcher.explain if opts.explain else matcher.find
+            groups = method(opts.title, text, opts.published)
         except RegistryError as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
