@@ -41,6 +41,54 @@ CREDIT = re.compile(
 )
 HEADLINE_MAX_WORDS = 30
 
+# --- reader comments ----------------------------------------------------------------------------
+# Comment systems: WordPress (comment list, form), wpDiscuz, Disqus, Facebook's comments plugin, schema.org
+# comments, and the usual containers ("#comments", "section.comments", Sputnik's 2016-2021 widget).
+COMMENT_SYSTEMS = (
+    "#comments, .comments, #respond, .comment-respond, .comment-list, .commentlist, .comments-area, "
+    ".comments-section, .comment-section, .article-comments, li.comment, article.comment, .comment-body, "
+    "#disqus_thread, .disqus, .fb-comments, .fb_comments, #wpdcom, .wpdiscuz_top_clearing, .wpd-thread-list, "
+    "[itemprop=comment], [itemtype*='schema.org/Comment'], [id^=comment-], [class*=comments__]"
+)
+_NAME = r"[^\W\d_][\w.'’-]*(?:\s+[\w.'’-]+){0,4}"
+_AGO = r"\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago"
+_WHEN = (r"(?:on\s+)?(?:[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+         r"(?:\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?)?")
+# A line that opens one reader's comment: "1. Name says:", "• Name", "Name / 3 days ago", "Name says: May 2, 2018 at 10:12 pm".
+COMMENT_AUTHOR = re.compile(
+    rf"(?:\d+\.\s*)?{_NAME}\s+says:?(?:\s+{_WHEN})?"
+    rf"|[•·]\s*{_NAME}"
+    rf"|(?:{_NAME}\s*(?:/|·|•|\||-)\s*)?{_AGO}|{_NAME}\s*(?:/|·|•|\||-)\s*{_WHEN}"
+)
+# When a comment was posted, on a line of its own below the author: "May 2, 2018 at 10:12 pm", "3 days ago".
+COMMENT_TIME = re.compile(rf"{_AGO}|{_WHEN}")
+# Lines of a comment widget that mean nothing else, wherever they stand: headings, sorting and paging
+# controls, the commenting prompts of Facebook's plugin and of wpDiscuz, Sputnik's and others' tabs.
+COMMENT_WIDGET = re.compile(
+    r"(?i:\d+\s+(?:comments?|responses?|replies)|comments?\s*\(\d+\)|"
+    r"(?:log\s*in|sign\s*in|register)\s+to\s+(?:reply|comment)|"
+    r"(?:load|show|view)\s+(?:more|all|new|older|newer|previous)?\s*(?:comments?|replies)(?:\s*\(\d+\))?|"
+    r"top rated comments|(?:newest\s+|oldest\s+)+most voted|inline feedbacks|notify of|comment via [\w ]{1,30}|"
+    r".{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|join the (?:discussion|conversation)|"
+    r"no comments:?|post a comment|add (?:a )?comment)"
+)
+# What else stands between comments: buttons and vote counters, the commenter's badge.
+COMMENT_CONTROLS = re.compile(
+    r"(?i:reply|report(?: abuse)?|flag|like|dislike|vote(?: up| down)?|upvote|downvote|guest|member|\(?view all\)?|edited)"
+    r"|[+-]\d+|\d+\s*(?:[▲▼↑↓👍👎]|points?|votes?|likes?)|[▲▼↑↓👍👎]\s*\d*"
+)
+# Headings that open a comment section: everything below them is readers' text or the form.
+COMMENT_SECTION = re.compile(
+    r"(?i:(?:\d+\s+)?(?:reader(?:s'|s’)?\s+)?comments?(?:\s*\(\d+\))?:?|leave a (?:reply|comment)|notify of|"
+    r"top rated comments|(?:\d+\s+)?(?:thoughts? on|responses? to)\s+.+|join the (?:discussion|conversation)|"
+    r"comment via [\w ]{1,30}|.{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|no comments:?|post a comment)"
+)
+# Below a comment's author line come its time or the comment itself, then the next comment mark: a
+# thread shows a mark within this many lines.
+THREAD_WINDOW = 2
+# A line this long is prose: the article has begun, and a comment section can only follow it.
+PARAGRAPH_MIN_WORDS = 15
+
 
 @hookimpl
 def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
@@ -48,6 +96,11 @@ def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None)
     for element in select(tree, selectors):
         if element is not tree and element.getparent() is not None:
             element.drop_tree()
+            draft.removed.append(("page furniture (drop selectors)", element))
+    for element in select(tree, COMMENT_SYSTEMS):
+        if element is not tree and element.getparent() is not None:
+            element.drop_tree()
+            draft.removed.append(("reader comments (comment system markup)", element))
     for figure in select(tree, "figure, .wp-caption"):
         take_figure(figure, draft)
     for image in tree.iter("img"):
@@ -62,9 +115,40 @@ def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
         for cleaner in outlet.line_cleaners:
             cleaner(draft)
     drop_matching(draft, GENERIC_FURNITURE, "generic furniture")
+    drop_comment_thread(draft)
     if draft.title is None and draft.body_source == "text":
         take_headline(draft)
     drop_copies_of_title(draft)
+
+
+def drop_comment_thread(draft: Draft) -> None:
+    """Readers' comments are never article text: from the first line that opens a comment thread, below
+    the article's first paragraph, to the end of the page. A thread opens with a comment section heading
+    ("3 Comments", "Leave a Reply", "Notify of") or with an author line ("1. Name says:", "• Name",
+    "Name / 2 days ago") that more comment marks (another author, a timestamp, "Reply", a vote counter)
+    follow within a few lines; a lone "Lavrov says:" above a quotation is no thread. Comment widget lines
+    elsewhere ("Show more comments (20)", "5 Comments" under the headline) go too."""
+    kept = draft.kept()
+    first_paragraph = next((p for p, (_, text) in enumerate(kept) if len(text.split()) >= PARAGRAPH_MIN_WORDS), None)
+    if first_paragraph is not None:
+        start = next((p for p in range(first_paragraph + 1, len(kept)) if opens_thread(kept, p)), None)
+        for index, _ in kept[start:] if start is not None else ():
+            draft.drop(index, "reader comments")
+    drop_matching(draft, COMMENT_WIDGET, "comment widget")
+
+
+def opens_thread(kept: list[tuple[int, str]], position: int) -> bool:
+    text = kept[position][1]
+    if COMMENT_SECTION.fullmatch(text):
+        return True
+    if len(text.split()) > 12 or not COMMENT_AUTHOR.fullmatch(text):
+        return False
+    following = [t for _, t in kept[position + 1 : position + 1 + THREAD_WINDOW]]
+    # A bulleted list of names is no thread: below a comment's author line comes the comment itself.
+    if not following or (text[:1] in "•·" and following[0][:1] in "•·"):
+        return False
+    return any(COMMENT_AUTHOR.fullmatch(t) or COMMENT_TIME.fullmatch(t) or COMMENT_CONTROLS.fullmatch(t)
+               or COMMENT_WIDGET.fullmatch(t) for t in following)
 
 
 # --- element-level helpers ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,8 @@ class Line:
 
     text: str
     dropped: str | None = None
+    # The cleaner that dropped it, as the call path from the hook implementation to ``Draft.drop``.
+    dropped_by: str | None = None
 
 
 # A text-level cleaner of one outlet: marks furniture in the draft, may record metadata from it.
@@ -128,13 +131,20 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
     # How the body was found: "selector", "generic", "text" or "body" (for debugging and stats).
     body_source: str = ""
+    # Where each field came from, for ``scrapy explain``: {"title": "JSON-LD headline", "body": "selector
+    # .entry-content", ...}; extractors and cleaners that set a field say where they found it.
+    sources: dict[str, str] = field(default_factory=dict)
+    # Elements the element-level cleaners removed before the text was read: (why, element), in order.
+    removed: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
     def set_lines(self, texts: Sequence[str]) -> None:
         self.lines = [Line(t.strip()) for t in texts if t and t.strip()]
 
     def drop(self, index: int, reason: str) -> None:
-        if self.lines[index].dropped is None:
-            self.lines[index].dropped = reason
+        line = self.lines[index]
+        if line.dropped is None:
+            line.dropped = reason
+            line.dropped_by = _cleaner_path(sys._getframe(1))
 
     def kept(self) -> list[tuple[int, str]]:
         """(index, text) of the lines no cleaner has dropped, in order."""
@@ -153,3 +163,13 @@ class Draft:
                 image["credit"] = image["credit"] or credit
                 return
         self.images.append({"url": url, "caption": caption, "credit": credit})
+
+
+def _cleaner_path(frame: Any) -> str:
+    """"plugins.outlets.sputnik.drop_header > plugins.cleaners.drop_matching": the functions between the
+    hook call (pluggy) and the drop, outermost first, so ``scrapy explain`` can name who dropped a line."""
+    path: list[str] = []
+    while frame is not None and not frame.f_globals.get("__name__", "").startswith("pluggy"):
+        path.append(f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}")
+        frame = frame.f_back
+    return " > ".join(reversed(path[:4]))
