@@ -12,7 +12,7 @@ import re
 import lxml.html
 
 from plugins.dates import to_iso
-from plugins.extract import select
+from plugins.extract import is_breadcrumb, select
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
@@ -40,6 +40,35 @@ CREDIT = re.compile(
     re.IGNORECASE,
 )
 HEADLINE_MAX_WORDS = 30
+
+# --- furniture no outlet names ------------------------------------------------------------------
+# A pointer to another page: a see-also label alone, or with the headline it links ("Read more: Tencent
+# profit falls", "[Related: ...]", "Also on rt.com ..."). Not "More than 100 people ...": a label needs its colon.
+CROSS_REFERENCE = re.compile(
+    r"\[?(?i:(?:related|read|see|watch|listen)(?:\s+(?:more|also|post|story|article|coverage|next))?|also(?:\s+read|\s+see)?|"
+    r"more|recommended|don[’']?t miss|editor[’']?s picks?|trending|top stories|more from [\w ]{1,30}|"
+    r"you (?:may|might) also (?:like|be interested in)|most (?:read|popular|viewed)(?: in [\w ]{1,30})?|"
+    r"popular on [\w.]{1,30}|explore further)(?:\s*(?:[:|…]|\.\.\.)\s*(?P<headline>.*?))?\]?"
+    r"|(?i:also on [\w-]+\.[a-z]{2,})\s+(?P<linked>.+)"
+)
+# Appeals to the reader: to donate, to follow the outlet, to subscribe, to get its app ("Do you like this
+# content? Consider helping us!", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.").
+CALL_TO_ACTION = re.compile(
+    r"(?i:(?:do you like|like|enjoy(?:ed)?) this (?:content|article|story|post)\?.*|"
+    r"(?:please\s+)?(?:consider\s+)?(?:helping|supporting|support|donate to|donating to)\s+(?:us|our work|independent journalism)\b.*|"
+    r"(?:please\s+)?(?:follow|subscribe to|sign up (?:for|to)|join|get|download|like)\b.{0,150}"
+    r"\b(?:facebook|twitter|instagram|telegram|youtube|newsletters?|inbox|app|channel|podcasts?|rss)\b.{0,80}|"
+    r"click here\b.{0,100}|(?:thanks|thank you) for (?:signing up|subscribing)!?)"
+)
+# A caption no credit marks: "File Image", "... , Illustrative image", "File photo shows ...", "FILE IMAGE: AP Photo/...".
+CAPTION_LABEL = re.compile(
+    r"(?i:(?P<caption>.{0,300}?)[\s,.(:–—-]*\b(?:file|archive|illustrative|illustration|representational|representative|stock)"
+    r"\s+(?:image|photo|picture|pic|photograph)\)?\.?(?:\s*:\s*(?P<credit>.{1,100}))?"
+    r"|(?:file|archive)\s+(?:photo|image|picture)\s+(?:shows|of)\b.{0,300})"
+)
+# Link density: a block whose text is (almost) all links is a menu, a tag list or a related headline.
+LINK_DENSITY_MAX = 0.8
+LINK_BLOCKS = "p, li, ul, ol, div, section, h2, h3, h4, h5, h6, table"
 
 # --- reader comments ----------------------------------------------------------------------------
 # Comment systems: WordPress (comment list, form), wpDiscuz, Disqus, Facebook's comments plugin, schema.org
@@ -101,6 +130,7 @@ def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None)
         if element is not tree and element.getparent() is not None:
             element.drop_tree()
             draft.removed.append(("reader comments (comment system markup)", element))
+    drop_link_blocks(tree, draft)
     for figure in select(tree, "figure, .wp-caption"):
         take_figure(figure, draft)
     for image in tree.iter("img"):
@@ -116,9 +146,51 @@ def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
             cleaner(draft)
     drop_matching(draft, GENERIC_FURNITURE, "generic furniture")
     drop_comment_thread(draft)
+    drop_cross_references(draft)
+    drop_matching(draft, CALL_TO_ACTION, "appeal to the reader (donate, follow, subscribe)")
+    take_labelled_captions(draft)
+    drop_breadcrumbs(draft)
     if draft.title is None and draft.body_source == "text":
         take_headline(draft)
     drop_copies_of_title(draft)
+
+
+def drop_link_blocks(tree: lxml.html.HtmlElement, draft: Draft) -> None:
+    """A block whose text is (almost) all link text is no paragraph of the article: a menu, a tag list, a
+    related headline. Article paragraphs link a few words at most. Outermost blocks first."""
+    for element in select(tree, LINK_BLOCKS):
+        if element is tree or element.getparent() is None or not any(True for _ in element.iter("a")):
+            continue
+        text = "".join(element.itertext()).strip()
+        if not text:
+            continue
+        linked = sum(len("".join(a.itertext()).strip()) for a in element.iter("a"))
+        if linked >= LINK_DENSITY_MAX * len(text):
+            element.drop_tree()
+            draft.removed.append((f"links only ({linked} of its {len(text)} characters are link text)", element))
+
+
+def drop_cross_references(draft: Draft) -> None:
+    """Pointers to other pages: a see-also label alone or with the headline it links to."""
+    for index, text in draft.kept():
+        match = CROSS_REFERENCE.fullmatch(text)
+        if match and is_pointer(match.group("headline") or match.group("linked") or ""):
+            draft.drop(index, "link to another article")
+
+
+def is_pointer(headline: str) -> bool:
+    """What follows a see-also label is a headline, not a sentence of the article."""
+    return not headline or (len(headline.split()) <= HEADLINE_MAX_WORDS and not headline.endswith((".", ";", ",")))
+
+
+def take_labelled_captions(draft: Draft) -> None:
+    """A line labelled as a file, archive or illustrative picture is its caption: it goes to the images."""
+    for index, text in draft.kept():
+        match = CAPTION_LABEL.fullmatch(text) if len(text.split()) <= 60 else None
+        if match:
+            caption = (match.group("caption") or "").strip(" ,.(:–—-") if match.group("caption") is not None else text
+            draft.add_image(caption=caption or None, credit=match.group("credit"))
+            draft.drop(index, "image caption (labelled as a file or illustrative picture)")
 
 
 def drop_comment_thread(draft: Draft) -> None:
@@ -209,6 +281,14 @@ def take_headline(draft: Draft) -> None:
     kept = draft.kept()
     if kept and is_headline(kept[0][1]):
         draft.title = kept[0][1]
+        draft.sources["title"] = "the first line of the page text that reads as a headline"
+
+
+def drop_breadcrumbs(draft: Draft, before_body: int = 8) -> None:
+    """A trail of section links near the top ("News / #PressTV / Reports") is no headline and no text."""
+    for index, text in draft.kept()[:before_body]:
+        if is_breadcrumb(text):
+            draft.drop(index, "breadcrumb")
 
 
 def drop_copies_of_title(draft: Draft) -> None:
@@ -231,7 +311,9 @@ def take_dateline(
     ``not_date`` matches what the line may add that is not the publication date ("[ Last Update: ... ]")."""
     for index, text in draft.kept()[:before_body]:
         if pattern.fullmatch(text):
-            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone)
+            if draft.published is None:
+                draft.published = to_iso(not_date.sub("", text) if not_date else text, zone)
+                draft.sources["published"] = f"the dateline {text!r}"
             draft.drop(index, "dateline")
             return
 
