@@ -122,14 +122,8 @@ PARAGRAPH_MIN_WORDS = 15
 @hookimpl
 def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
     selectors = ", ".join(filter(None, (GENERIC_DROP, *(outlet.drop_selectors if outlet else ()))))
-    for element in select(tree, selectors):
-        if element is not tree and element.getparent() is not None:
-            element.drop_tree()
-            draft.removed.append(("page furniture (drop selectors)", element))
-    for element in select(tree, COMMENT_SYSTEMS):
-        if element is not tree and element.getparent() is not None:
-            element.drop_tree()
-            draft.removed.append(("reader comments (comment system markup)", element))
+    drop_elements(tree, select(tree, selectors), draft, "page furniture (drop selectors)")
+    drop_elements(tree, select(tree, COMMENT_SYSTEMS), draft, "reader comments (comment system markup)")
     drop_link_blocks(tree, draft)
     for figure in select(tree, "figure, .wp-caption"):
         take_figure(figure, draft)
@@ -153,6 +147,14 @@ def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
     if draft.title is None and draft.body_source == "text":
         take_headline(draft)
     drop_copies_of_title(draft)
+
+
+def drop_elements(tree: lxml.html.HtmlElement, elements: list[lxml.html.HtmlElement], draft: Draft, why: str) -> None:
+    """Remove ``elements`` (never ``tree`` itself, nor what an earlier removal already took away)."""
+    for element in elements:
+        if element is not tree and element.getparent() is not None and tree in element.iterancestors():
+            element.drop_tree()
+            draft.removed.append((why, element))
 
 
 def drop_link_blocks(tree: lxml.html.HtmlElement, draft: Draft) -> None:
