@@ -35,6 +35,7 @@ from plugins.model import Draft, Page, Unusable
 # not change what the next crawl does.
 STATEFUL_PLUGINS = ("plugins.dedup", "plugins.export")
 SNIPPET = 100
+FIELDS = ("body", "title", "published", "authors", "tags")
 
 
 class Command(ScrapyCommand):
@@ -138,8 +139,8 @@ def explain(settings: Any, page: Page) -> str:
 
 
 def describe_fields(draft: Draft) -> list[str]:
-    era = getattr(draft, "era", None)  # layout eras of outlets, where the outlet model names them
-    lines = [f"era:       {era}"] if era else []
+    # What else an extractor or cleaner recorded (an outlet's layout era, ...), then the fields.
+    lines = [f"{key + ':':10} {where}" for key, where in draft.sources.items() if key not in FIELDS]
     lines.append(f"body:      {draft.sources.get('body', draft.body_source)}")
     for name, value in (("title", draft.title), ("published", draft.published),
                         ("authors", ", ".join(draft.authors) or None), ("tags", ", ".join(draft.tags) or None)):
