@@ -53,18 +53,22 @@ CROSS_REFERENCE = re.compile(
 )
 # Appeals to the reader: to donate, to follow the outlet, to subscribe, to get its app ("Do you like this
 # content? Consider helping us!", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.").
+# Each starts as an imperative to the reader, so an article's "Follow-up reports on Telegram channels said
+# ..." or "Supporters of the group ..." stays.
 CALL_TO_ACTION = re.compile(
-    r"(?i:(?:do you like|like|enjoy(?:ed)?) this (?:content|article|story|post)\?.*|"
-    r"(?:please\s+)?(?:consider\s+)?(?:helping|supporting|support|donate to|donating to)\s+(?:us|our work|independent journalism)\b.*|"
-    r"(?:please\s+)?(?:follow|subscribe to|sign up (?:for|to)|join|get|download|like)\b.{0,150}"
-    r"\b(?:facebook|twitter|instagram|telegram|youtube|newsletters?|inbox|app|channel|podcasts?|rss)\b.{0,80}|"
-    r"click here\b.{0,100}|(?:thanks|thank you) for (?:signing up|subscribing)!?)"
+    r"(?i:(?:do you like|like|enjoy(?:ed)?) this (?:content|article|story|post)\?.{0,100}|"
+    r"(?:please\s+)?(?:consider\s+)?(?:helping|supporting|support|donate to|donating to)\s+(?:us|our work|independent journalism)\b.{0,100}|"
+    r"(?:please\s+)?(?:follow|like)\s+(?:us|[\w.@’' ]{1,40}?)\s+on\s+(?:facebook|twitter|instagram|telegram|youtube|vk)\b.{0,100}|"
+    r"(?:please\s+)?(?:subscribe|sign up)\b.{0,150}|(?:join|download|get)\s+(?:us|our|the [\w ]{1,30}? app)\b.{0,150}|"
+    r"get\b.{0,80}\b(?:in|to) your inbox\b.{0,80}|click here\b.{0,100}|(?:thanks|thank you) for (?:signing up|subscribing)!?|"
+    r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,300})"  # the cookie consent banner
 )
 # A caption no credit marks: "File Image", "... , Illustrative image", "File photo shows ...", "FILE IMAGE: AP Photo/...".
+# The label stands alone or after a separator: "The ministry released a file photo." is a sentence.
 CAPTION_LABEL = re.compile(
-    r"(?i:(?P<caption>.{0,300}?)[\s,.(:–—-]*\b(?:file|archive|illustrative|illustration|representational|representative|stock)"
+    r"(?i:(?:(?P<caption>.{1,300}?)\s*[,(:–—|-]\s*)?(?:file|archive|illustrative|illustration|representational|representative|stock)"
     r"\s+(?:image|photo|picture|pic|photograph)\)?\.?(?:\s*:\s*(?P<credit>.{1,100}))?"
-    r"|(?:file|archive)\s+(?:photo|image|picture)\s+(?:shows|of)\b.{0,300})"
+    r"|(?P<described>(?:file|archive)\s+(?:photo|image|picture)\s+(?:shows|of)\b.{0,300}))"
 )
 # Link density: a block whose text is (almost) all links is a menu, a tag list or a related headline.
 LINK_DENSITY_MAX = 0.8
@@ -109,7 +113,7 @@ COMMENT_CONTROLS = re.compile(
 # Headings that open a comment section: everything below them is readers' text or the form.
 COMMENT_SECTION = re.compile(
     r"(?i:(?:\d+\s+)?(?:reader(?:s'|s’)?\s+)?comments?(?:\s*\(\d+\))?:?|leave a (?:reply|comment)|notify of|"
-    r"top rated comments|(?:\d+\s+)?(?:thoughts? on|responses? to)\s+.+|join the (?:discussion|conversation)|"
+    r"top rated comments|\d+\s+(?:thoughts? on|responses? to)\s+[“\"].+[”\"]|join the (?:discussion|conversation)|"
     r"comment via [\w ]{1,30}|.{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|no comments:?|post a comment)"
 )
 # Below a comment's author line come its time or the comment itself, then the next comment mark: a
@@ -141,7 +145,7 @@ def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
     drop_matching(draft, GENERIC_FURNITURE, "generic furniture")
     drop_comment_thread(draft)
     drop_cross_references(draft)
-    drop_matching(draft, CALL_TO_ACTION, "appeal to the reader (donate, follow, subscribe)")
+    drop_matching(draft, CALL_TO_ACTION, "appeal or notice to the reader (donate, follow, subscribe, cookies)")
     take_labelled_captions(draft)
     drop_breadcrumbs(draft)
     if draft.title is None and draft.body_source == "text":
@@ -161,8 +165,8 @@ def drop_link_blocks(tree: lxml.html.HtmlElement, draft: Draft) -> None:
     """A block whose text is (almost) all link text is no paragraph of the article: a menu, a tag list, a
     related headline. Article paragraphs link a few words at most. Outermost blocks first."""
     for element in select(tree, LINK_BLOCKS):
-        if element is tree or element.getparent() is None or not any(True for _ in element.iter("a")):
-            continue
+        if element is tree or tree not in element.iterancestors() or next(element.iter("a"), None) is None:
+            continue  # gone with a block dropped before it, or no link in it
         text = "".join(element.itertext()).strip()
         if not text:
             continue
@@ -190,8 +194,8 @@ def take_labelled_captions(draft: Draft) -> None:
     for index, text in draft.kept():
         match = CAPTION_LABEL.fullmatch(text) if len(text.split()) <= 60 else None
         if match:
-            caption = (match.group("caption") or "").strip(" ,.(:–—-") if match.group("caption") is not None else text
-            draft.add_image(caption=caption or None, credit=match.group("credit"))
+            caption = text if match.group("described") else match.group("caption")
+            draft.add_image(caption=caption, credit=match.group("credit"))
             draft.drop(index, "image caption (labelled as a file or illustrative picture)")
 
 

@@ -139,12 +139,15 @@ def read_html(draft: Draft, chain: Any) -> None:
 
 
 def generic_text(body: lxml.html.HtmlElement) -> tuple[str, str]:
-    """The main text as the generic extractor finds it: its strict reading, unless that kept so little of
-    what its lenient reading finds that it must have locked onto the wrong block (a reprint notice, a
-    teaser) and missed the article; then the lenient one, whose furniture the line cleaners still see."""
+    """The main text as the generic extractor finds it, and which reading: the strict one, unless that kept
+    so little of what the lenient one finds that it must have locked onto the wrong block (a reprint
+    notice, a teaser) and missed the article; then the lenient one, whose furniture the line cleaners
+    still see."""
     strict = trafilatura.extract(body, include_comments=False, include_tables=True, favor_precision=True) or ""
     lenient = trafilatura.extract(body, include_comments=False, include_tables=True) or ""
-    return (lenient, "lenient") if len(strict) < STRICT_SHARE_MIN * len(lenient) else (strict, "strict")
+    if strict and len(strict) < STRICT_SHARE_MIN * len(lenient):
+        return lenient, "lenient"
+    return strict, "strict"  # nothing at all in the strict reading: the page holds no article
 
 
 # --- structured metadata -------------------------------------------------------------------------

@@ -77,3 +77,18 @@ def test_breadcrumb_heading_is_not_the_title_of_a_page(chain):
     html = html_page(body, "<title>Syrian army retakes villages in Idlib</title>")
     outcome = chain.process(Page(url="https://news.example/reports/3", html=html))
     assert outcome.record["title"] == "Syrian army retakes villages in Idlib"
+
+
+def test_article_sentences_that_look_like_furniture_stay(chain):
+    """Sentences near the furniture patterns: none starts as an appeal, a label or a comment heading."""
+    sentences = [
+        "Follow-up reports on Telegram channels said militants of Hayat Tahrir al-Sham withdrew from the town.",
+        "The ministry released a file photo of the damaged hospital on Monday, without saying when it was taken.",
+        "Responses to the attack poured in from Ankara and Tehran within hours, both condemning the shelling.",
+        "More than 100 fighters were killed in the clashes, according to the Syrian Observatory for Human Rights.",
+        "Supporters of the Free Syrian Army rallied in Azaz after the announcement.",
+        "Join talks in Astana, the Russian envoy urged the armed opposition groups on Friday.",
+    ]
+    text = "\n".join(["Clashes In Northern Syria", IDLIB, *sentences, SHELLING])
+    outcome = chain.process(Page(url="https://news.example/syria/look-alikes", text=text))
+    assert outcome.record["body"] == "\n\n".join([IDLIB, *sentences, SHELLING])
