@@ -51,8 +51,9 @@ CROSS_REFERENCE = re.compile(
     r"popular on [\w.]{1,30}|explore further)(?:\s*(?:[:|…]|\.\.\.)\s*(?P<headline>.*?))?\]?"
     r"|(?i:also on [\w-]+\.[a-z]{2,})\s+(?P<linked>.+)"
 )
-# Appeals to the reader: to donate, to follow the outlet, to subscribe, to get its app ("Do you like this
-# content? Consider helping us!", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.").
+# Appeals and notices to the reader: to donate, to follow the outlet, to subscribe, to get its app ("Do you
+# like this content? Consider helping us!", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube."),
+# the cookie banner, the publisher's disclaimer.
 # Each starts as an imperative to the reader, so an article's "Follow-up reports on Telegram channels said
 # ..." or "Supporters of the group ..." stays.
 CALL_TO_ACTION = re.compile(
@@ -61,7 +62,10 @@ CALL_TO_ACTION = re.compile(
     r"(?:please\s+)?(?:follow|like)\s+(?:us|[\w.@’' ]{1,40}?)\s+on\s+(?:facebook|twitter|instagram|telegram|youtube|vk)\b.{0,100}|"
     r"(?:please\s+)?(?:subscribe|sign up)\b.{0,150}|(?:join|download|get)\s+(?:us|our|the [\w ]{1,30}? app)\b.{0,150}|"
     r"get\b.{0,80}\b(?:in|to) your inbox\b.{0,80}|click here\b.{0,100}|(?:thanks|thank you) for (?:signing up|subscribing)!?|"
-    r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,300})"  # the cookie consent banner
+    r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,300}|"  # the cookie consent banner
+    # the publisher's disclaimer under an opinion piece ("... do not necessarily reflect those of Sputnik.")
+    r"(?:the\s+)?(?:views|opinions)(?:\s+and\s+(?:views|opinions))?\s+expressed\b.{0,120}?"
+    r"\b(?:do not|don[’']t|does not)\s+necessarily\s+(?:reflect|represent)\b.{0,120})"
 )
 # A caption no credit marks: "File Image", "... , Illustrative image", "File photo shows ...", "FILE IMAGE: AP Photo/...".
 # The label stands alone or after a separator: "The ministry released a file photo." is a sentence.
@@ -145,7 +149,7 @@ def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
     drop_matching(draft, GENERIC_FURNITURE, "generic furniture")
     drop_comment_thread(draft)
     drop_cross_references(draft)
-    drop_matching(draft, CALL_TO_ACTION, "appeal or notice to the reader (donate, follow, subscribe, cookies)")
+    drop_matching(draft, CALL_TO_ACTION, "appeal or notice to the reader (donate, follow, subscribe, cookies, disclaimer)")
     take_labelled_captions(draft)
     drop_breadcrumbs(draft)
     if draft.title is None and draft.body_source == "text":

@@ -30,6 +30,9 @@ FURNITURE = [
     "READ ALSO: Russian Military Police Deploy In Manbij",
     "Follow us on Telegram and Twitter for the latest updates.",
     "Click here to subscribe to our newsletter",
+    # Sputnik's p.b-disclaimer on the real 2016-2021 page of the extraction benchmark (sputniknews.com/columnists/...)
+    "The views and opinions expressed in the article do not necessarily reflect those of Sputnik.",
+    "We use cookies to improve your experience on our website. By continuing to use it you agree to our use of cookies.",
 ]
 
 
