@@ -40,6 +40,7 @@ CREDIT = re.compile(
     re.IGNORECASE,
 )
 HEADLINE_MAX_WORDS = 30
+HEADLINE_MIN_WORDS = 4
 
 # --- furniture no outlet names ------------------------------------------------------------------
 # A pointer to another page: a see-also label alone, or with the headline it links ("Read more: Tencent
@@ -286,12 +287,16 @@ def is_headline(text: str) -> bool:
     )
 
 
-def take_headline(draft: Draft) -> None:
-    """Saved page text: the first line left, when it reads as a headline, is the title."""
-    kept = draft.kept()
-    if kept and is_headline(kept[0][1]):
-        draft.title = kept[0][1]
-        draft.sources["title"] = "the first line of the page text that reads as a headline"
+def take_headline(draft: Draft, before_body: int = 8) -> None:
+    """Saved page text: the first line near the top that reads as a headline is the title. Shorter lines
+    above it are badges and section names ("FM", "Former Member"); once a paragraph has begun there is none."""
+    for _, text in draft.kept()[:before_body]:
+        if len(text.split()) >= PARAGRAPH_MIN_WORDS and not is_headline(text):
+            return
+        if len(text.split()) >= HEADLINE_MIN_WORDS and is_headline(text):
+            draft.title = text
+            draft.sources["title"] = "the first line of the page text that reads as a headline"
+            return
 
 
 def drop_breadcrumbs(draft: Draft, before_body: int = 8) -> None:

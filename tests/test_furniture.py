@@ -95,3 +95,11 @@ def test_article_sentences_that_look_like_furniture_stay(chain):
     text = "\n".join(["Clashes In Northern Syria", IDLIB, *sentences, SHELLING])
     outcome = chain.process(Page(url="https://news.example/syria/look-alikes", text=text))
     assert outcome.record["body"] == "\n\n".join([IDLIB, *sentences, SHELLING])
+
+
+def test_badges_above_the_headline_are_not_the_title_of_page_text(chain):
+    """The Press TV seed's shape (a forum copy): a poster's badge "FM" / "Former Member" above the headline."""
+    text = "\n".join(["Skip to main content", "FM", "Former Member", "Syria militants, al-Qaeda-linked group clash in Aleppo",
+                      IDLIB, SHELLING])
+    outcome = chain.process(Page(url="https://news.example/forum/1", text=text))
+    assert outcome.record["title"] == "Syria militants, al-Qaeda-linked group clash in Aleppo"
