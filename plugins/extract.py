@@ -321,8 +321,9 @@ def select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlEle
 
 @lru_cache(maxsize=64)
 def any_of(selectors: str) -> lxml.etree.XPath:
-    """A list of simple CSS selectors ("#comments, li.comment, [itemprop=comment]") as one XPath that
-    visits the tree once: lxml runs a CSS selector list as one pass over the tree per selector."""
+    """A list of simple CSS selectors ("#comments, li.comment, [itemprop=comment]") as one XPath test per
+    element, in one walk of the tree (cssselect makes a selector list a union of one walk per selector;
+    on the mirrors' pages the two cost about the same, and grow alike with the list)."""
     tests = []
     for selector in selectors.split(","):
         selector = selector.strip()
