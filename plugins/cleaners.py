@@ -12,7 +12,7 @@ import re
 import lxml.html
 
 from plugins.dates import to_iso
-from plugins.extract import any_of, is_breadcrumb, select
+from plugins.extract import is_breadcrumb, select
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
@@ -132,7 +132,7 @@ PARAGRAPH_MIN_WORDS = 15
 def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
     selectors = ", ".join(filter(None, (GENERIC_DROP, *(outlet.drop_selectors if outlet else ()))))
     drop_elements(tree, select(tree, selectors), draft, "page furniture (drop selectors)")
-    drop_elements(tree, any_of(COMMENT_SYSTEMS)(tree), draft, "reader comments (comment system markup)")
+    drop_elements(tree, select(tree, COMMENT_SYSTEMS), draft, "reader comments (comment system markup)")
     drop_link_blocks(tree, draft)
     for figure in select(tree, "figure, .wp-caption"):
         take_figure(figure, draft)

@@ -13,7 +13,6 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 import trafilatura
-from cssselect import HTMLTranslator
 from lxml.cssselect import CSSSelector
 
 from plugins.dates import to_iso
@@ -31,9 +30,6 @@ BLOCK_TAGS = {
 }
 SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
 _SPACE = re.compile(r"\s+")
-_TRANSLATOR = HTMLTranslator()
-_ATTRIBUTE_TEST = re.compile(r"\[[^\]]*\]")
-_COMBINATOR = re.compile(r"[\s>+~]")
 BODY_SOURCES = {"text": "the page text given (lines)", "body": "the article text given (lines)"}
 BREADCRUMB_SEPARATOR = re.compile(r"\s+[/›»>]\s+")
 # The generic extractor's strict reading of a page normally keeps most of its lenient one (on the 181
@@ -317,21 +313,6 @@ def css(selector: str) -> CSSSelector:
 
 def select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
     return css(selector)(tree)
-
-
-@lru_cache(maxsize=64)
-def any_of(selectors: str) -> lxml.etree.XPath:
-    """A list of simple CSS selectors ("#comments, li.comment, [itemprop=comment]") as one XPath test per
-    element, in one walk of the tree (cssselect makes a selector list a union of one walk per selector;
-    on the mirrors' pages the two cost about the same, and grow alike with the list)."""
-    tests = []
-    for selector in selectors.split(","):
-        selector = selector.strip()
-        if _COMBINATOR.search(_ATTRIBUTE_TEST.sub("", selector)):
-            raise ValueError(f"{selector!r} is not a simple selector (one element, no combinators)")
-        tag, _, predicate = _TRANSLATOR.css_to_xpath(selector, prefix="").partition("[")
-        tests.append(" and ".join(filter(None, ("" if tag == "*" else f"self::{tag}", predicate[:-1]))) or "true()")
-    return lxml.etree.XPath("descendant-or-self::*[" + " or ".join(f"({t})" for t in tests) + "]")
 
 
 def first_match(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> lxml.html.HtmlElement | None:

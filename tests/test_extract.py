@@ -113,21 +113,6 @@ def test_a_relative_canonical_link_is_resolved_against_the_page(chain):
     assert outcome.record["canonical_url"] == "https://news.example/story/9"
 
 
-def test_a_selector_list_in_one_pass_matches_what_css_matches():
-    import pytest
-
-    from plugins.cleaners import COMMENT_SYSTEMS
-    from plugins.extract import any_of, parse_html, select
-
-    html = page("", "<div id='comments'><ol class='comment-list'><li id='comment-3' class='comment even'>x</li></ol></div>"
-                    "<div class='comments__tabs'>y</div><p itemprop='comment'>z</p><p class='commentary'>article</p>")
-    tree = parse_html(html)
-    assert any_of(COMMENT_SYSTEMS)(tree) == select(tree, COMMENT_SYSTEMS)
-    assert "commentary" not in {el.get("class") for el in any_of(COMMENT_SYSTEMS)(tree)}
-    with pytest.raises(ValueError, match="not a simple selector"):
-        any_of("#comments, div > p")
-
-
 def test_html_comments_do_not_cut_the_generic_extractor_short(chain):
     """Comment nodes inside paragraphs once made the generic path lose the text after them."""
     paragraphs = [f"<p>{ARTICLE} Part {i}.<!-- ad slot {i} --> It went on after the marker {i}.</p>" for i in range(4)]
