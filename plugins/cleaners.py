@@ -47,8 +47,9 @@ HEADLINE_MIN_WORDS = 4
 # profit falls", "[Related: ...]", "Also on rt.com ..."). Not "More than 100 people ...": a label needs its colon.
 CROSS_REFERENCE = re.compile(
     r"\[?(?i:(?:related|read|see|watch|listen)(?:\s+(?:more|also|post|story|article|coverage|next))?|also(?:\s+read|\s+see)?|"
-    r"more|recommended|don[’']?t miss|editor[’']?s picks?|trending|top stories|more from [\w ]{1,30}|"
-    r"you (?:may|might) also (?:like|be interested in)|most (?:read|popular|viewed)(?: in [\w ]{1,30})?|"
+    r"more|recommended|don[’']?t miss|editor[’']?s picks?|trending|more from [\w ]{1,30}|"
+    r"(?:top|latest)(?: \w+){0,2} (?:stories|news|headlines)|"
+    r"you (?:may|might) also (?:like|be interested in)|most (?:read|popular|viewed|visited|shared)(?: in [\w ]{1,30})?|"
     r"popular on [\w.]{1,30}|explore further)(?:\s*(?:[:|…]|\.\.\.)\s*(?P<headline>.*?))?\]?"
     r"|(?i:also on [\w-]+\.[a-z]{2,})\s+(?P<linked>.+)"
 )
@@ -186,7 +187,7 @@ def drop_cross_references(draft: Draft) -> None:
     for index, text in draft.kept():
         match = CROSS_REFERENCE.fullmatch(text)
         if match and is_pointer(match.group("headline") or match.group("linked") or ""):
-            draft.drop(index, "link to another article")
+            draft.drop(index, "pointer to other articles (see-also)")
 
 
 def is_pointer(headline: str) -> bool:

@@ -33,6 +33,9 @@ FURNITURE = [
     # Sputnik's p.b-disclaimer on the real 2016-2021 page of the extraction benchmark (sputniknews.com/columnists/...)
     "The views and opinions expressed in the article do not necessarily reflect those of Sputnik.",
     "We use cookies to improve your experience on our website. By continuing to use it you agree to our use of cookies.",
+    # headings of link lists under a real Tasnim page's text (tasnimnews.com/en/news/2013/12/08/214943/..., stored copy)
+    "Most Visited in World",
+    "Top World stories",
 ]
 
 
