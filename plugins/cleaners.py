@@ -23,7 +23,8 @@ GENERIC_DROP = (
 )
 # Whole lines that are furniture on any site: skip links, share widgets, comment forms.
 GENERIC_FURNITURE = re.compile(
-    r"(?i:skip to (?:main )?content|skip to navigation|link copied to (?:your )?clipboard\.?|"
+    r"(?i:skip to (?:main )?content|skip to navigation|(?:back|scroll) to top(?: button)?|breaking news|"
+    r"link copied to (?:your )?clipboard\.?|"
     r"add (?:a )?reply|reply|quote|share(?: this(?: article| post| story)?)?|tweet|print|e-?mail|"
     r"comments?|loading\s*\.*|advertisement|read more|related(?: articles| news| stories| posts)?|"
     r"leave a (?:reply|comment)|cancel reply|post comment|"

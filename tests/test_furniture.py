@@ -36,6 +36,10 @@ FURNITURE = [
     # headings of link lists under a real Tasnim page's text (tasnimnews.com/en/news/2013/12/08/214943/..., stored copy)
     "Most Visited in World",
     "Top World stories",
+    # page chrome in the stored texts of syriatimes.sy/index.php/news/local/45361-... and
+    # islamicinvitationturkey.com/us-israeli-backed-terrorists-target-mosque-in-syrians-idlib/
+    "Breaking News",
+    "Back to top button",
 ]
 
 
