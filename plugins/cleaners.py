@@ -12,7 +12,7 @@ import re
 import lxml.html
 
 from plugins.dates import to_iso
-from plugins.extract import select
+from plugins.extract import is_breadcrumb, select
 from plugins.hookspecs import hookimpl
 from plugins.model import Draft, Outlet
 
@@ -23,7 +23,8 @@ GENERIC_DROP = (
 )
 # Whole lines that are furniture on any site: skip links, share widgets, comment forms.
 GENERIC_FURNITURE = re.compile(
-    r"(?i:skip to (?:main )?content|skip to navigation|link copied to (?:your )?clipboard\.?|"
+    r"(?i:skip to (?:main )?content|skip to navigation|(?:back|scroll) to top(?: button)?|breaking news|"
+    r"link copied to (?:your )?clipboard\.?|"
     r"add (?:a )?reply|reply|quote|share(?: this(?: article| post| story)?)?|tweet|print|e-?mail|"
     r"comments?|loading\s*\.*|advertisement|read more|related(?: articles| news| stories| posts)?|"
     r"leave a (?:reply|comment)|cancel reply|post comment|"
@@ -40,15 +41,102 @@ CREDIT = re.compile(
     re.IGNORECASE,
 )
 HEADLINE_MAX_WORDS = 30
+HEADLINE_MIN_WORDS = 4
+
+# --- furniture no outlet names ------------------------------------------------------------------
+# A pointer to another page: a see-also label alone, or with the headline it links ("Read more: Tencent
+# profit falls", "[Related: ...]", "Also on rt.com ..."). Not "More than 100 people ...": a label needs its colon.
+CROSS_REFERENCE = re.compile(
+    r"\[?(?i:(?:related|read|see|watch|listen)(?:\s+(?:more|also|post|story|article|coverage|next))?|also(?:\s+read|\s+see)?|"
+    r"more|recommended|don[’']?t miss|editor[’']?s picks?|trending|more from [\w ]{1,30}|"
+    r"(?:top|latest)(?: \w+){0,2} (?:stories|news|headlines)|"
+    r"you (?:may|might) also (?:like|be interested in)|most (?:read|popular|viewed|visited|shared)(?: in [\w ]{1,30})?|"
+    r"popular on [\w.]{1,30}|explore further)(?:\s*(?:[:|…]|\.\.\.)\s*(?P<headline>.*?))?\]?"
+    r"|(?i:also on [\w-]+\.[a-z]{2,})\s+(?P<linked>.+)"
+)
+# Appeals and notices to the reader: to donate, to follow the outlet, to subscribe, to get its app ("Do you
+# like this content? Consider helping us!", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube."),
+# the cookie banner, the publisher's disclaimer.
+# Each starts as an imperative to the reader, so an article's "Follow-up reports on Telegram channels said
+# ..." or "Supporters of the group ..." stays.
+CALL_TO_ACTION = re.compile(
+    r"(?i:(?:do you like|like|enjoy(?:ed)?) this (?:content|article|story|post)\?.{0,100}|"
+    r"(?:please\s+)?(?:consider\s+)?(?:helping|supporting|support|donate to|donating to)\s+(?:us|our work|independent journalism)\b.{0,100}|"
+    r"(?:please\s+)?(?:follow|like)\s+(?:us|[\w.@’' ]{1,40}?)\s+on\s+(?:facebook|twitter|instagram|telegram|youtube|vk)\b.{0,100}|"
+    r"(?:please\s+)?(?:subscribe|sign up)\b.{0,150}|(?:join|download|get)\s+(?:us|our|the [\w ]{1,30}? app)\b.{0,150}|"
+    r"get\b.{0,80}\b(?:in|to) your inbox\b.{0,80}|click here\b.{0,100}|(?:thanks|thank you) for (?:signing up|subscribing)!?|"
+    r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,300}|"  # the cookie consent banner
+    # the publisher's disclaimer under an opinion piece ("... do not necessarily reflect those of Sputnik.")
+    r"(?:the\s+)?(?:views|opinions)(?:\s+and\s+(?:views|opinions))?\s+expressed\b.{0,120}?"
+    r"\b(?:do not|don[’']t|does not)\s+necessarily\s+(?:reflect|represent)\b.{0,120})"
+)
+# A caption no credit marks: "File Image", "... , Illustrative image", "File photo shows ...", "FILE IMAGE: AP Photo/...".
+# The label stands alone or after a separator: "The ministry released a file photo." is a sentence.
+CAPTION_LABEL = re.compile(
+    r"(?i:(?:(?P<caption>.{1,300}?)\s*[,(:–—|-]\s*)?(?:file|archive|illustrative|illustration|representational|representative|stock)"
+    r"\s+(?:image|photo|picture|pic|photograph)\)?\.?(?:\s*:\s*(?P<credit>.{1,100}))?"
+    r"|(?P<described>(?:file|archive)\s+(?:photo|image|picture)\s+(?:shows|of)\b.{0,300}))"
+)
+# Link density: a block whose text is (almost) all links is a menu, a tag list or a related headline.
+LINK_DENSITY_MAX = 0.8
+LINK_BLOCKS = "p, li, ul, ol, div, section, h2, h3, h4, h5, h6, table"
+
+# --- reader comments ----------------------------------------------------------------------------
+# Comment systems: WordPress (comment list, form), wpDiscuz, Disqus, Facebook's comments plugin, schema.org
+# comments, and the usual containers ("#comments", "section.comments", Sputnik's 2016-2021 widget).
+COMMENT_SYSTEMS = (
+    "#comments, .comments, #respond, .comment-respond, .comment-list, .commentlist, .comments-area, "
+    ".comments-section, .comment-section, .article-comments, li.comment, article.comment, .comment-body, "
+    "#disqus_thread, .disqus, .fb-comments, .fb_comments, #wpdcom, .wpdiscuz_top_clearing, .wpd-thread-list, "
+    "[itemprop=comment], [itemtype*='schema.org/Comment'], [id^=comment-], [class*=comments__]"
+)
+_NAME = r"[^\W\d_][\w.'’-]*(?:\s+[\w.'’-]+){0,4}"
+_AGO = r"\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago"
+_WHEN = (r"(?:on\s+)?(?:[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+         r"(?:\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?)?")
+# A line that opens one reader's comment: "1. Name says:", "• Name", "Name / 3 days ago", "Name says: May 2, 2018 at 10:12 pm".
+COMMENT_AUTHOR = re.compile(
+    rf"(?:\d+\.\s*)?{_NAME}\s+says:?(?:\s+{_WHEN})?"
+    rf"|[•·]\s*{_NAME}"
+    rf"|(?:{_NAME}\s*(?:/|·|•|\||-)\s*)?{_AGO}|{_NAME}\s*(?:/|·|•|\||-)\s*{_WHEN}"
+)
+# When a comment was posted, on a line of its own below the author: "May 2, 2018 at 10:12 pm", "3 days ago".
+COMMENT_TIME = re.compile(rf"{_AGO}|{_WHEN}")
+# Lines of a comment widget that mean nothing else, wherever they stand: headings, sorting and paging
+# controls, the commenting prompts of Facebook's plugin and of wpDiscuz, Sputnik's and others' tabs.
+COMMENT_WIDGET = re.compile(
+    r"(?i:\d+\s+(?:comments?|responses?|replies)|comments?\s*\(\d+\)|"
+    r"(?:log\s*in|sign\s*in|register)\s+to\s+(?:reply|comment)|"
+    r"(?:load|show|view)\s+(?:more|all|new|older|newer|previous)?\s*(?:comments?|replies)(?:\s*\(\d+\))?|"
+    r"top rated comments|(?:newest\s+|oldest\s+)+most voted|inline feedbacks|notify of|comment via [\w ]{1,30}|"
+    r".{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|join the (?:discussion|conversation)|"
+    r"no comments:?|post a comment|add (?:a )?comment)"
+)
+# What else stands between comments: buttons and vote counters, the commenter's badge.
+COMMENT_CONTROLS = re.compile(
+    r"(?i:reply|report(?: abuse)?|flag|like|dislike|vote(?: up| down)?|upvote|downvote|guest|member|\(?view all\)?|edited)"
+    r"|[+-]\d+|\d+\s*(?:[▲▼↑↓👍👎]|points?|votes?|likes?)|[▲▼↑↓👍👎]\s*\d*"
+)
+# Headings that open a comment section: everything below them is readers' text or the form.
+COMMENT_SECTION = re.compile(
+    r"(?i:(?:\d+\s+)?(?:reader(?:s'|s’)?\s+)?comments?(?:\s*\(\d+\))?:?|leave a (?:reply|comment)|notify of|"
+    r"top rated comments|\d+\s+(?:thoughts? on|responses? to)\s+[“\"].+[”\"]|join the (?:discussion|conversation)|"
+    r"comment via [\w ]{1,30}|.{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|no comments:?|post a comment)"
+)
+# Below a comment's author line come its time or the comment itself, then the next comment mark: a
+# thread shows a mark within this many lines.
+THREAD_WINDOW = 2
+# A line this long is prose: the article has begun, and a comment section can only follow it.
+PARAGRAPH_MIN_WORDS = 15
 
 
 @hookimpl
 def clean_tree(tree: lxml.html.HtmlElement, draft: Draft, outlet: Outlet | None) -> None:
     # Only the furniture selectors of the layout era the page matched: another era's may half-match.
     selectors = ", ".join(filter(None, (GENERIC_DROP, *(draft.layout.drop_selectors if draft.layout else ()))))
-    for element in select(tree, selectors):
-        if element is not tree and element.getparent() is not None:
-            element.drop_tree()
+    drop_elements(tree, select(tree, selectors), draft, "page furniture (drop selectors)")
+    drop_elements(tree, select(tree, COMMENT_SYSTEMS), draft, "reader comments (comment system markup)")
+    drop_link_blocks(tree, draft)
     for figure in select(tree, "figure, .wp-caption"):
         take_figure(figure, draft)
     for image in tree.iter("img"):
@@ -63,9 +151,90 @@ def clean_lines(draft: Draft, outlet: Outlet | None) -> None:
         for cleaner in outlet.line_cleaners:
             cleaner(draft)
     drop_matching(draft, GENERIC_FURNITURE, "generic furniture")
+    drop_comment_thread(draft)
+    drop_cross_references(draft)
+    drop_matching(draft, CALL_TO_ACTION, "appeal or notice to the reader (donate, follow, subscribe, cookies, disclaimer)")
+    take_labelled_captions(draft)
+    drop_breadcrumbs(draft)
     if draft.title is None and draft.body_source == "text":
         take_headline(draft)
     drop_copies_of_title(draft)
+
+
+def drop_elements(tree: lxml.html.HtmlElement, elements: list[lxml.html.HtmlElement], draft: Draft, why: str) -> None:
+    """Remove ``elements`` (never ``tree`` itself, nor what an earlier removal already took away)."""
+    for element in elements:
+        if element is not tree and element.getparent() is not None and tree in element.iterancestors():
+            element.drop_tree()
+            draft.removed.append((why, element))
+
+
+def drop_link_blocks(tree: lxml.html.HtmlElement, draft: Draft) -> None:
+    """A block whose text is (almost) all link text is no paragraph of the article: a menu, a tag list, a
+    related headline. Article paragraphs link a few words at most. Outermost blocks first."""
+    for element in select(tree, LINK_BLOCKS):
+        if element is tree or tree not in element.iterancestors() or next(element.iter("a"), None) is None:
+            continue  # gone with a block dropped before it, or no link in it
+        text = "".join(element.itertext()).strip()
+        if not text:
+            continue
+        linked = sum(len("".join(a.itertext()).strip()) for a in element.iter("a"))
+        if linked >= LINK_DENSITY_MAX * len(text):
+            element.drop_tree()
+            draft.removed.append((f"links only ({linked} of its {len(text)} characters are link text)", element))
+
+
+def drop_cross_references(draft: Draft) -> None:
+    """Pointers to other pages: a see-also label alone or with the headline it links to."""
+    for index, text in draft.kept():
+        match = CROSS_REFERENCE.fullmatch(text)
+        if match and is_pointer(match.group("headline") or match.group("linked") or ""):
+            draft.drop(index, "pointer to other articles (see-also)")
+
+
+def is_pointer(headline: str) -> bool:
+    """What follows a see-also label is a headline, not a sentence of the article."""
+    return not headline or (len(headline.split()) <= HEADLINE_MAX_WORDS and not headline.endswith((".", ";", ",")))
+
+
+def take_labelled_captions(draft: Draft) -> None:
+    """A line labelled as a file, archive or illustrative picture is its caption: it goes to the images."""
+    for index, text in draft.kept():
+        match = CAPTION_LABEL.fullmatch(text) if len(text.split()) <= 60 else None
+        if match:
+            caption = text if match.group("described") else match.group("caption")
+            draft.add_image(caption=caption, credit=match.group("credit"))
+            draft.drop(index, "image caption (labelled as a file or illustrative picture)")
+
+
+def drop_comment_thread(draft: Draft) -> None:
+    """Readers' comments are never article text: from the first line that opens a comment thread, below
+    the article's first paragraph, to the end of the page. A thread opens with a comment section heading
+    ("3 Comments", "Leave a Reply", "Notify of") or with an author line ("1. Name says:", "• Name",
+    "Name / 2 days ago") that more comment marks (another author, a timestamp, "Reply", a vote counter)
+    follow within a few lines; a lone "Lavrov says:" above a quotation is no thread. Comment widget lines
+    elsewhere ("Show more comments (20)", "5 Comments" under the headline) go too."""
+    kept = draft.kept()
+    first_paragraph = next((p for p, (_, text) in enumerate(kept) if len(text.split()) >= PARAGRAPH_MIN_WORDS), None)
+    if first_paragraph is not None:
+        start = next((p for p in range(first_paragraph + 1, len(kept)) if opens_thread(kept, p)), None)
+        for index, _ in kept[start:] if start is not None else ():
+            draft.drop(index, "reader comments")
+    drop_matching(draft, COMMENT_WIDGET, "comment widget")
+
+
+def opens_thread(kept: list[tuple[int, str]], position: int) -> bool:
+    text = kept[position][1]
+    if COMMENT_SECTION.fullmatch(text):
+        return True
+    if len(text.split()) > 12 or not COMMENT_AUTHOR.fullmatch(text):
+        return False
+    following = [t for _, t in kept[position + 1 : position + 1 + THREAD_WINDOW]]
+    # A bulleted list of names is no thread: below a comment's author line comes the comment itself.
+    if not following or (text[:1] in "•·" and following[0][:1] in "•·"):
+        return False
+    return any(COMMENT_AUTHOR.fullmatch(t) or COMMENT_TIME.fullmatch(t) or COMMENT_CONTROLS.fullmatch(t)
+               or COMMENT_WIDGET.fullmatch(t) for t in following)
 
 
 # --- element-level helpers ----------------------------------------------------------------------
@@ -133,11 +302,23 @@ def _caseless_letter(char: str) -> bool:
     return char.isalpha() and char.lower() == char.upper()
 
 
-def take_headline(draft: Draft) -> None:
-    """Saved page text: the first line left, when it reads as a headline, is the title."""
-    kept = draft.kept()
-    if kept and is_headline(kept[0][1]):
-        draft.title = kept[0][1]
+def take_headline(draft: Draft, before_body: int = 8) -> None:
+    """Saved page text: the first line near the top that reads as a headline is the title. Shorter lines
+    above it are badges and section names ("FM", "Former Member"); once a paragraph has begun there is none."""
+    for _, text in draft.kept()[:before_body]:
+        if len(text.split()) >= PARAGRAPH_MIN_WORDS and not is_headline(text):
+            return
+        if len(text.split()) >= HEADLINE_MIN_WORDS and is_headline(text):
+            draft.title = text
+            draft.sources["title"] = "the first line of the page text that reads as a headline"
+            return
+
+
+def drop_breadcrumbs(draft: Draft, before_body: int = 8) -> None:
+    """A trail of section links near the top ("News / #PressTV / Reports") is no headline and no text."""
+    for index, text in draft.kept()[:before_body]:
+        if is_breadcrumb(text):
+            draft.drop(index, "breadcrumb")
 
 
 def take_first_line_as_headline(draft: Draft) -> None:
@@ -169,8 +350,10 @@ def take_dateline(
     ``not_date`` matches what the line may add that is not the publication date ("[ Last Update: ... ]")."""
     for index, text in draft.kept()[:before_body]:
         if pattern.fullmatch(text):
-            day_first = bool(draft.outlet and draft.outlet.day_first)
-            draft.published = draft.published or to_iso(not_date.sub("", text) if not_date else text, zone, day_first)
+            if draft.published is None:
+                day_first = bool(draft.outlet and draft.outlet.day_first)
+                draft.published = to_iso(not_date.sub("", text) if not_date else text, zone, day_first)
+                draft.sources["published"] = f"the dateline {text!r}"
             draft.drop(index, "dateline")
             return
 

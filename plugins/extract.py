@@ -33,6 +33,12 @@ BLOCK_TAGS = {
 }
 SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
 _SPACE = re.compile(r"\s+")
+BODY_SOURCES = {"text": "the page text given (lines)", "body": "the article text given (lines)"}
+BREADCRUMB_SEPARATOR = re.compile(r"\s+[/›»>]\s+")
+# The generic extractor's strict reading of a page normally keeps most of its lenient one (on the 181
+# pages of the extraction benchmark, 28% at the least, on every page but one); below a fifth, the strict
+# reading found something else than the article.
+STRICT_SHARE_MIN = 0.2
 # Every page a news site serves ends its document; one that stops before </body> and </html> was cut
 # off (a dropped connection, a server that died while writing it) and may hold part of an article only.
 _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
@@ -58,11 +64,15 @@ def extract_article(page: Page, outlet: Outlet | None, chain: Any) -> Draft:
         draft.body_source = "body"
     else:
         raise Unusable("the input has none of html, text or body")
+    draft.sources["body"] = BODY_SOURCES.get(draft.body_source, draft.sources.get("body", ""))
     # What the input itself states about the page wins over what we inferred from the page.
     if page.title and page.title.strip():
         draft.title = " ".join(page.title.split())
-    if page.published:
-        draft.published = to_iso(page.published, outlet and outlet.timezone, bool(outlet and outlet.day_first)) or draft.published
+        draft.sources["title"] = "the input's title"
+    day_first = bool(outlet and outlet.day_first)
+    if page.published and (published := to_iso(page.published, outlet.timezone if outlet else None, day_first)):
+        draft.published = published
+        draft.sources["published"] = "the input's published"
     return draft
 
 
@@ -85,39 +95,53 @@ def read_html(draft: Draft, chain: Any) -> None:
         tree = parse_html(_NOT_XML_TEXT.sub("", page.html))
     else:
         tree = page.tree if page.tree is not None else parse_html(page.html)
+    # HTML comments and processing instructions are no text; left in the tree, they cut the generic
+    # extractor's paragraphs short (it expects a tree parsed without them, as its own parser does).
+    lxml.etree.strip_elements(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
     zone, day_first = (outlet.timezone, outlet.day_first) if outlet else (None, False)
     meta = read_metadata(tree)
 
     # A relative <link rel=canonical> is relative to the page it is on.
     draft.canonical_url = urljoin(page.url, meta["canonical"]) if meta.get("canonical") else None
     draft.published = to_iso(meta.get("published"), zone, day_first)
+    if draft.published is not None:
+        draft.sources["published"] = meta["published_source"]
     layout = draft.layout = layout_of(tree, outlet, draft.published, zone) if outlet else None
     if outlet and layout is None:
         logger.warning("%s: the page's markup matches no layout era of %s (%s); reading it with the generic "
                        "extractor only", page.url, outlet.name, ", ".join(era.name for era in outlet.eras))
         chain.stats.inc_value("articles/layout_unknown")
-    draft.title = strip_site_name(meta.get("title") or first_text(tree, layout.title_selectors if layout else ("h1",)),
-                                  meta.get("site_name"), outlet)
+    if layout is not None:
+        draft.sources["era"] = f"layout era {layout.name!r} of {outlet.name}" + (
+            f" (its marker {layout.marker!r} matched)" if layout.marker else "")
+    draft.title, draft.sources["title"] = first_title(tree, meta, layout.title_selectors if layout else ("h1",), outlet)
     if draft.published is None and layout:
         draft.published = to_iso(first_date(tree, layout.published_selectors), zone, day_first)
+        draft.sources["published"] = "selector " + ", ".join(layout.published_selectors)
     draft.authors = meta.get("authors") or (all_texts(tree, layout.author_selectors) if layout else [])
+    if draft.authors:
+        draft.sources["authors"] = meta["authors_source"] if meta.get("authors") else (
+            "selector " + ", ".join(layout.author_selectors) if layout else "")
     draft.tags = meta.get("tags") or (all_texts(tree, layout.tag_selectors) if layout else [])
     for image in meta.get("images", []):
         draft.add_image(**image)
 
-    container = first_match(tree, layout.body_selectors) if layout else None
+    selector, container = first_match_of(tree, layout.body_selectors) if layout else (None, None)
     if container is not None:
         chain.hook.clean_tree(tree=container, draft=draft, outlet=outlet, chain=chain)
         draft.set_lines(block_texts(container))
         draft.body_source = "selector"
+        draft.sources["body"] = f"selector {selector} of outlet {outlet.name}"
     if not draft.lines:
         body = tree.find("body")
         if body is None:
             raise Unusable("the page has no <body>")
         chain.hook.clean_tree(tree=body, draft=draft, outlet=outlet, chain=chain)
-        text = trafilatura.extract(body, include_comments=False, include_tables=False, favor_precision=True)
-        draft.set_lines((text or "").splitlines())
+        text, reading = generic_text(body)
+        draft.set_lines(text.splitlines())
         draft.body_source = "generic"
+        draft.sources["body"] = f"generic extractor (trafilatura, {reading} reading)" + (
+            f"; no body selector of outlet {outlet.name} matched" if outlet else "")
     if not draft.lines:
         raise Unusable("no article body found on the page")
 
@@ -141,6 +165,18 @@ def layout_of(tree: lxml.html.HtmlElement, outlet: Outlet, published: str | None
     return candidates[0]
 
 
+def generic_text(body: lxml.html.HtmlElement) -> tuple[str, str]:
+    """The main text as the generic extractor finds it, and which reading: the strict one, unless that kept
+    so little of what the lenient one finds that it must have locked onto the wrong block (a reprint
+    notice, a teaser) and missed the article; then the lenient one, whose furniture the line cleaners
+    still see."""
+    strict = trafilatura.extract(body, include_comments=False, include_tables=True, favor_precision=True) or ""
+    lenient = trafilatura.extract(body, include_comments=False, include_tables=True) or ""
+    if strict and len(strict) < STRICT_SHARE_MIN * len(lenient):
+        return lenient, "lenient"
+    return strict, "strict"  # nothing at all in the strict reading: the page holds no article
+
+
 # --- structured metadata -------------------------------------------------------------------------
 
 def read_metadata(tree: lxml.html.HtmlElement) -> dict[str, Any]:
@@ -149,20 +185,28 @@ def read_metadata(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     article = next(json_ld_articles(tree), None)
     if article:
         meta["title"] = text_of(article.get("headline") or article.get("name"))
+        meta["title_source"] = "JSON-LD headline"
         meta["published"] = text_of(article.get("datePublished"))
+        meta["published_source"] = "JSON-LD datePublished"
         meta["authors"] = names_of(article.get("author"))
+        meta["authors_source"] = "JSON-LD author"
         meta["tags"] = split_keywords(article.get("keywords"))
         meta["canonical"] = url_of(article.get("mainEntityOfPage")) or url_of(article.get("url"))
         meta["images"] = [i for i in (image_of(x) for x in as_list(article.get("image"))) if i]
     props = meta_properties(tree)
     meta.setdefault("title", None)
-    meta["title"] = meta["title"] or first(props, "og:title", "twitter:title")
+    if not meta["title"]:
+        meta["title"] = first(props, "og:title", "twitter:title")
+        meta["title_source"] = "<meta> og:title / twitter:title"
     meta["site_name"] = first(props, "og:site_name")
-    meta["published"] = meta.get("published") or first(
-        props, "article:published_time", "og:article:published_time", "datePublished", "pubdate",
-        "publishdate", "dc.date.issued", "dcterms.created", "parsely-pub-date", "sailthru.date",
-    )
-    meta["authors"] = meta.get("authors") or [a for a in props.get("author", []) if not a.startswith("http")]
+    if not meta.get("published"):
+        meta["published"], meta["published_source"] = first_of(
+            props, "article:published_time", "og:article:published_time", "datePublished", "pubdate",
+            "publishdate", "dc.date.issued", "dcterms.created", "parsely-pub-date", "sailthru.date",
+        )
+    if not meta.get("authors"):
+        meta["authors"] = [a for a in props.get("author", []) if not a.startswith("http")]
+        meta["authors_source"] = '<meta name="author">'
     meta["tags"] = meta.get("tags") or props.get("article:tag") or split_keywords(
         first(props, "news_keywords", "keywords"))
     canonical = tree.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
@@ -204,10 +248,15 @@ def meta_properties(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
 
 
 def first(props: dict[str, list[str]], *keys: str) -> str | None:
+    return first_of(props, *keys)[0]
+
+
+def first_of(props: dict[str, list[str]], *keys: str) -> tuple[str | None, str]:
+    """The first of ``keys`` the page's <meta> gives, and where it came from."""
     for key in keys:
         if props.get(key.lower()):
-            return props[key.lower()][0]
-    return None
+            return props[key.lower()][0], f'<meta> "{key}"'
+    return None, ""
 
 
 def as_list(value: Any) -> list[Any]:
@@ -251,6 +300,30 @@ def image_of(value: Any) -> dict[str, str | None] | None:
     return None
 
 
+def first_title(
+    tree: lxml.html.HtmlElement, meta: dict[str, Any], selectors: tuple[str, ...], outlet: Outlet | None
+) -> tuple[str | None, str]:
+    """The headline and where it came from: structured metadata, the title ``selectors`` (of the page's
+    layout era; the first <h1> on an unknown site), then the page's <title>; a breadcrumb trail is never
+    the headline."""
+    candidates = (
+        (meta.get("title"), meta.get("title_source", "")),
+        (first_text(tree, selectors), "selector " + ", ".join(selectors)),
+        (first_text(tree, ("title",)), "the page's <title>"),
+    )
+    for text, source in candidates:
+        title = strip_site_name(text, meta.get("site_name"), outlet)
+        if title and not is_breadcrumb(title):
+            return title, source
+    return None, "none found"
+
+
+def is_breadcrumb(text: str) -> bool:
+    """A trail of section names ("News / #PressTV / Reports", "Home › World › Middle East")."""
+    parts = BREADCRUMB_SEPARATOR.split(text)
+    return len(parts) >= 2 and all(0 < len(p.split()) <= 4 and not p.endswith((".", "?", "!")) for p in parts)
+
+
 def strip_site_name(title: str | None, site_name: str | None, outlet: Outlet | None) -> str | None:
     """Drop a trailing " - Site" or " | Site" that OpenGraph titles often carry."""
     if not title:
@@ -276,11 +349,16 @@ def select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlEle
 
 
 def first_match(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> lxml.html.HtmlElement | None:
+    return first_match_of(tree, selectors)[1]
+
+
+def first_match_of(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> tuple[str | None, lxml.html.HtmlElement | None]:
+    """The first selector that matches, and its first element."""
     for selector in selectors:
         found = select(tree, selector)
         if found:
-            return found[0]
-    return None
+            return selector, found[0]
+    return None, None
 
 
 def first_text(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str | None:

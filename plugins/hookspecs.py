@@ -66,7 +66,8 @@ def clean_tree(tree, draft, outlet, chain):
 
     Called by the extractor before it reads text from ``tree``. A cleaner may move what it removes
     into the draft where it belongs (a photo caption and credit into ``draft.images``), but it never
-    edits the text of the nodes it keeps.
+    edits the text of the nodes it keeps. It appends ``(why, element)`` to ``draft.removed`` for each
+    element it removes, so ``scrapy explain`` can show it.
     """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,8 @@ class Line:
     dropped: str | None = None
     # A sign-off a cleaner cut off the end of this line, and which cleaner: (removed text, reason).
     trimmed: tuple[str, str] | None = None
+    # The cleaner that dropped it, as the call path from the hook implementation to ``Draft.drop``.
+    dropped_by: str | None = None
 
 
 # A text-level cleaner of one outlet: marks furniture in the draft, may record metadata from it.
@@ -178,13 +181,20 @@ class Draft:
     # The layout era whose selectors read the page; None for text input, an unknown outlet or markup
     # that matches no era of the outlet.
     layout: Layout | None = None
+    # Where each field came from, for ``scrapy explain``: {"title": "JSON-LD headline", "body": "selector
+    # .entry-content", ...}; extractors and cleaners that set a field say where they found it.
+    sources: dict[str, str] = field(default_factory=dict)
+    # Elements the element-level cleaners removed before the text was read: (why, element), in order.
+    removed: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
     def set_lines(self, texts: Sequence[str]) -> None:
         self.lines = [Line(t.strip()) for t in texts if t and t.strip()]
 
     def drop(self, index: int, reason: str) -> None:
-        if self.lines[index].dropped is None:
-            self.lines[index].dropped = reason
+        line = self.lines[index]
+        if line.dropped is None:
+            line.dropped = reason
+            line.dropped_by = _cleaner_path(sys._getframe(1))
 
     def trim_end(self, index: int, length: int, reason: str) -> None:
         """Cut the last ``length`` characters (a sign-off glued to the paragraph) off line ``index``.
@@ -214,3 +224,13 @@ class Draft:
                 image["credit"] = image["credit"] or credit
                 return
         self.images.append({"url": url, "caption": caption, "credit": credit})
+
+
+def _cleaner_path(frame: Any) -> str:
+    """"plugins.outlets.sputnik.drop_header > plugins.cleaners.drop_matching": the functions between the
+    hook call (pluggy) and the drop, outermost first, so ``scrapy explain`` can name who dropped a line."""
+    path: list[str] = []
+    while frame is not None and not frame.f_globals.get("__name__", "").startswith("pluggy"):
+        path.append(f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}")
+        frame = frame.f_back
+    return " > ".join(reversed(path[:4]))

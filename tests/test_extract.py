@@ -111,3 +111,13 @@ def test_a_relative_canonical_link_is_resolved_against_the_page(chain):
     head = "<link rel='canonical' href='/story/9/?utm_medium=rss'>"
     outcome = chain.process(Page(url="https://news.example/story/9/amp", html=page(head, f"<article><p>{ARTICLE}</p></article>")))
     assert outcome.record["canonical_url"] == "https://news.example/story/9"
+
+
+def test_html_comments_do_not_cut_the_generic_extractor_short(chain):
+    """Comment nodes inside paragraphs once made the generic path lose the text after them."""
+    paragraphs = [f"<p>{ARTICLE} Part {i}.<!-- ad slot {i} --> It went on after the marker {i}.</p>" for i in range(4)]
+    html = page("<title>Clashes</title>", "<div class='main'>" + "".join(paragraphs) + "</div>")
+    outcome = chain.process(Page(url="https://news.example/with-comments", html=html))
+    assert outcome.status == "exported", outcome.reasons
+    for i in range(4):
+        assert f"It went on after the marker {i}." in outcome.record["body"]
