@@ -21,7 +21,7 @@ DUPEFILTER_CLASS = "crawler.extensions.JobDupeFilter"
 # Appending is safe because deduplication exports each story version once, across runs.
 DEFAULT_FEED = "output/%(name)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
-# Quarantine file; empty means "<feed>.quarantine.jsonl" beside the first local feed.
+# Quarantine file; empty means quarantine/<feed name> in the feed's folder: output/quarantine/<outlet>.jsonl.
 QUARANTINE_FILE = ""
 # Plugin names (as listed by `scrapy plugins`) to leave out of the chain.
 PLUGINS_DISABLED: list[str] = []
@@ -29,8 +29,9 @@ PLUGINS_DISABLED: list[str] = []
 # Group-name registry; empty means the bundled plugins/groups.yaml.
 GROUPS_REGISTRY = ""
 
-# Deduplication store, shared by every outlet's crawl and kept across runs.
-DEDUP_STORE = "output/state.sqlite"
+# Deduplication store, shared by every outlet's appending crawl and kept across runs (a -O run gets a fresh
+# one of its own: see crawler/pipelines.py).
+DEDUP_STORE = "output/state/dedup.sqlite"
 
 # Politeness for small news sites: obey robots.txt, adapt the pace to the server, few parallel requests.
 ROBOTSTXT_OBEY = True
@@ -59,3 +60,8 @@ DEPTH_LIMIT = 20
 # Items dropped as duplicates are routine; quarantines are logged by the chain as warnings.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
 LOG_LEVEL = "INFO"
+
+# A research crawler needs no live console: without these, every crawl would open a telnet console and a
+# remote-control server on local ports.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False

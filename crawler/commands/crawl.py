@@ -1,0 +1,54 @@
+"""``scrapy crawl``, as Scrapy's, with two differences a person running it relies on:
+
+- it exits non-zero when the crawl failed without an exception: it reached no article page, or article
+  pages went unaccounted for (the spider's ``FAILED`` stat says why, in one line);
+- at INFO the log says what happened (per outlet: pages reached, exported, quarantined with the top
+  reasons, duplicates; quarantined pages one line each); Scrapy's lists of components, overridden settings
+  and stats dump, and trafilatura's "discarding data" warnings, appear with ``-L DEBUG``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
+
+from crawler.spiders import FAILED
+
+# Loggers whose INFO lines are details for a developer, not news for the person running the crawl.
+DETAIL_LOGGERS = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler",
+                  "scrapy.statscollectors")
+# trafilatura warns "discarding data: None" for every page it finds no text in; the chain quarantines such
+# a page with its own reason, so the warning is a detail too.
+EXTRACTOR_LOGGER = "trafilatura.core"
+
+
+class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        if logging.getLevelName(self.settings.get("LOG_LEVEL")) > logging.DEBUG:
+            # Filters, not levels: Scrapy's logging set-up resets the levels of existing loggers.
+            for name in DETAIL_LOGGERS:
+                logging.getLogger(name).addFilter(at_least(logging.WARNING))
+            logging.getLogger(EXTRACTOR_LOGGER).addFilter(at_least(logging.ERROR))
+
+    def _create_crawler(self, spidercls: Any) -> Crawler:
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().run(args, opts)
+        if self.crawler.stats.get_value(FAILED):
+            self.exitcode = 1
+
+
+def at_least(level: int) -> logging.Filter:
+    class AtLeast(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return record.levelno >= level
+
+    return AtLeast()

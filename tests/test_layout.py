@@ -1,0 +1,91 @@
+"""Where a crawl writes: feeds alone in output/, quarantine and state beside them, the demo apart; -O a
+fresh feed. Runs the real command line in a scratch project folder, so the repository's output/ is untouched."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas
+
+from crawler.mirror import Mirror, mirrors
+from tests.conftest import FAST, ROOT, read_jsonl, run_scrapy
+
+OUTLET = "sputnik"
+
+
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text())
+    return folder
+
+
+def scrapy_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return run_scrapy(*args, cwd=folder, env={"PYTHONPATH": str(ROOT)})
+
+
+def crawl(folder: Path, mirror: Mirror, *extra: str) -> subprocess.CompletedProcess:
+    result = scrapy_in(folder, "crawl", OUTLET, "-a", "start_url=" + ",".join(mirror.start_urls()), *FAST, *extra)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_demo_between_two_real_crawls_loses_nothing_and_the_readme_recipes_read_records_only(tmp_path: Path):
+    folder = project(tmp_path)
+    output = folder / "output"
+    feed = output / f"{OUTLET}.jsonl"
+    with Mirror(mirrors()[OUTLET]) as mirror:
+        site = mirror.site()
+        crawl(folder, mirror)
+        first = read_jsonl(feed)
+        assert len(first) == len(site["articles"])
+
+        demo = scrapy_in(folder, "demo", OUTLET)
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert read_jsonl(feed) == first, "the demo changed the real feed"
+
+        again = crawl(folder, mirror)
+    records = read_jsonl(feed)
+    assert records == first, "every record of the first crawl is still there, once, and nothing else"
+    assert f"{len(site['quarantined'])} quarantined, {len(first)} duplicates" in again.stderr
+
+    # The demo wrote under output/demo/ only; the real crawl's quarantine and state are apart from the feeds.
+    assert sorted(p.relative_to(output).as_posix() for p in output.glob("*.jsonl")) == [f"{OUTLET}.jsonl"]
+    assert (output / "demo" / f"{OUTLET}.jsonl").is_file() and (output / "demo" / "state" / "dedup.sqlite").is_file()
+    assert (output / "state" / "dedup.sqlite").is_file()
+    # A quarantined page is kept once however many runs meet it, with the number of sightings.
+    entries = read_jsonl(output / "quarantine" / f"{OUTLET}.jsonl")
+    assert len(entries) == len(site["quarantined"])
+    assert all(entry["sightings"] == 2 and entry["first_quarantined_at"] <= entry["quarantined_at"]
+               for entry in entries)
+
+    # The README's lines (section "The record") give one row per record.
+    ids = sorted(record["id"] for record in records)
+    rows = duckdb.connect().sql("select id from read_json_auto('output/*.jsonl')".replace("output", str(output)))
+    assert sorted(row[0] for row in rows.fetchall()) == ids
+    assert sorted(pandas.read_json(feed, lines=True)["id"]) == ids
+    jq = subprocess.run(["jq", "-c", "[.id, [.groups[].id]]", *map(str, sorted(output.glob("*.jsonl")))],
+                        capture_output=True, text=True, check=True)
+    assert sorted(json.loads(line)[0] for line in jq.stdout.splitlines()) == ids
+
+
+def test_dash_capital_o_twice_writes_two_equal_fresh_feeds_and_leaves_the_shared_store_alone(tmp_path: Path):
+    folder = project(tmp_path)
+    with Mirror(mirrors()[OUTLET]) as mirror:
+        crawl(folder, mirror)  # a daily crawl first: the shared store knows every article now
+        crawl(folder, mirror, "-O", "one.jsonl")
+        crawl(folder, mirror, "-O", "one.jsonl")
+        crawl(folder, mirror, "-O", "two.jsonl")
+    shared = read_jsonl(folder / "output" / f"{OUTLET}.jsonl")
+    one, two = read_jsonl(folder / "one.jsonl"), read_jsonl(folder / "two.jsonl")
+
+    def without_fetch_time(records: list[dict]) -> list[dict]:
+        return sorted(({**r, "fetched_at": None} for r in records), key=lambda r: r["id"])
+
+    assert one and without_fetch_time(one) == without_fetch_time(two) == without_fetch_time(shared)
+    assert (folder / "state" / "one.jsonl.sqlite").is_file()  # the -O feed's own store, beside it
+    # Its quarantine file started afresh with the feed: one sighting, not three.
+    assert all(entry["sightings"] == 1 for entry in read_jsonl(folder / "quarantine" / "one.jsonl"))
