@@ -42,9 +42,14 @@ def mirrors(disabled: tuple[str, ...] = ()) -> dict[str, Path]:
 
 
 class MirrorHandler(SimpleHTTPRequestHandler):
-    def __init__(self, *args: Any, root: Path, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, root: Path, requested: list[str], **kwargs: Any) -> None:
         self.root = root
+        self.requested = requested
         super().__init__(*args, directory=str(root), **kwargs)
+
+    def do_GET(self) -> None:
+        self.requested.append(urlsplit(self.path).path)
+        super().do_GET()
 
     def translate_path(self, path: str) -> str:
         relative = unquote(urlsplit(path).path).lstrip("/")
@@ -73,7 +78,10 @@ class Mirror:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(MirrorHandler, root=self.root))
+        # The path of every GET request, in order: what a crawl fetched.
+        self.requested: list[str] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                          partial(MirrorHandler, root=self.root, requested=self.requested))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
