@@ -74,13 +74,13 @@ class MirrorHandler(SimpleHTTPRequestHandler):
 
 
 class Mirror:
-    """Serve one site copy on a free loopback port; use as a context manager."""
+    """Serve one site copy on a loopback port (any free one by default); use as a context manager."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, port: int = 0) -> None:
         self.root = root.resolve()
         # The path of every GET request, in order: what a crawl fetched.
         self.requested: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0),
+        self.server = ThreadingHTTPServer(("127.0.0.1", port),
                                           partial(MirrorHandler, root=self.root, requested=self.requested))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,7 +15,7 @@ import pytest
 from crawler.mirror import Mirror, mirrors
 from plugins.export import validator
 from plugins.manager import get_plugin_manager, outlets_of
-from tests.conftest import FAST, read_jsonl, run_scrapy
+from tests.conftest import FAST, ROOT, read_jsonl, run_scrapy
 from tests.expect import check_record
 
 # Found by listing what is registered, so an outlet added as the README says (in this repository or in a
@@ -86,3 +90,40 @@ def test_crawl_without_flags_writes_the_outlet_feed_under_output(tmp_path: Path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(read_jsonl(tmp_path / "elsewhere.jsonl")) == expected
     assert not feed.exists()
+
+
+def test_an_outlet_added_in_a_package_of_its_own_is_crawled_by_this_suite_with_no_other_edit(tmp_path: Path):
+    """A throwaway seventh outlet, added as the README says: a module registered under the entry point and
+    a copy of its site beside it (here Sputnik's rules and pages under another name). The suite finds it."""
+    package = tmp_path / "site-packages"
+    (package / "seventh_outlet-0.1.dist-info").mkdir(parents=True)
+    (package / "seventh_outlet-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: seventh-outlet\nVersion: 0.1\n")
+    (package / "seventh_outlet-0.1.dist-info" / "entry_points.txt").write_text(
+        "[conflict_feeds]\nseventh = seventh_outlet\n")
+    (package / "seventh_outlet.py").write_text(
+        "import dataclasses\n"
+        "from plugins import hookimpl\n"
+        "from plugins.outlets import sputnik\n\n"
+        "@hookimpl\n"
+        "def register_outlets():\n"
+        "    return [dataclasses.replace(sputnik.OUTLET, name='seventh', title='The Seventh')]\n"
+    )
+    shutil.copytree(MIRRORS["sputnik"], package / "sites" / "seventh")
+
+    def suite() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(Path(__file__)), "-k",
+             "seventh or every_outlet_has_a_mirror"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(package)}, capture_output=True, text=True, timeout=300,
+        )
+
+    passed = suite()
+    assert passed.returncode == 0 and "2 passed" in passed.stdout, passed.stdout[-3000:]
+
+    site_file = package / "sites" / "seventh" / "site.json"
+    site = json.loads(site_file.read_text(encoding="utf-8"))
+    site["articles"][0]["expect"]["title"] = "A headline the page does not have"
+    site_file.write_text(json.dumps(site), encoding="utf-8")
+    failed = suite()
+    assert failed.returncode == 1 and "1 failed" in failed.stdout, failed.stdout[-3000:]
