@@ -21,6 +21,8 @@ DUPEFILTER_CLASS = "crawler.extensions.JobDupeFilter"
 # Appending is safe because deduplication exports each story version once, across runs.
 DEFAULT_FEED = "output/%(name)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
+# `-O feed.csv` writes lists and objects (groups, authors, images, ...) as JSON cells, not Python's repr.
+FEED_EXPORTERS = {"csv": "crawler.exporters.JsonValuesCsvItemExporter"}
 # Quarantine file; empty means quarantine/<feed name> in the feed's folder: output/quarantine/<outlet>.jsonl.
 QUARANTINE_FILE = ""
 # Plugin names (as listed by `scrapy plugins`) to leave out of the chain.

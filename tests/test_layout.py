@@ -3,6 +3,7 @@ fresh feed. Runs the real command line in a scratch project folder, so the repos
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 from pathlib import Path
@@ -76,16 +77,25 @@ def test_dash_capital_o_twice_writes_two_equal_fresh_feeds_and_leaves_the_shared
     folder = project(tmp_path)
     with Mirror(mirrors()[OUTLET]) as mirror:
         crawl(folder, mirror)  # a daily crawl first: the shared store knows every article now
-        crawl(folder, mirror, "-O", "one.jsonl")
-        crawl(folder, mirror, "-O", "one.jsonl")
-        crawl(folder, mirror, "-O", "two.jsonl")
+        crawl(folder, mirror, "-O", "fresh.jsonl")
+        one = read_jsonl(folder / "fresh.jsonl")
+        crawl(folder, mirror, "-O", "fresh.jsonl", "-O", "fresh.csv")
+        two = read_jsonl(folder / "fresh.jsonl")
     shared = read_jsonl(folder / "output" / f"{OUTLET}.jsonl")
-    one, two = read_jsonl(folder / "one.jsonl"), read_jsonl(folder / "two.jsonl")
 
     def without_fetch_time(records: list[dict]) -> list[dict]:
         return sorted(({**r, "fetched_at": None} for r in records), key=lambda r: r["id"])
 
     assert one and without_fetch_time(one) == without_fetch_time(two) == without_fetch_time(shared)
-    assert (folder / "state" / "one.jsonl.sqlite").is_file()  # the -O feed's own store, beside it
-    # Its quarantine file started afresh with the feed: one sighting, not three.
-    assert all(entry["sightings"] == 1 for entry in read_jsonl(folder / "quarantine" / "one.jsonl"))
+    # A flat export writes lists and objects as JSON, and null as an empty cell.
+    with (folder / "fresh.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {row["id"]: row for row in csv.DictReader(handle)}
+    for record in two:
+        row = rows[record["id"]]
+        for field in ("groups", "clashes", "authors", "tags", "images"):
+            assert json.loads(row[field]) == record[field]
+        assert int(row["schema_version"]) == record["schema_version"] == 2
+        assert row["provenance"] == "" and record["provenance"] is None
+    assert (folder / "state" / "fresh.jsonl.sqlite").is_file()  # the -O feed's own store, beside it
+    # Its quarantine file started afresh with the feed: one sighting, not two.
+    assert all(entry["sightings"] == 1 for entry in read_jsonl(folder / "quarantine" / "fresh.jsonl"))
