@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.job import job_dir
@@ -190,7 +191,7 @@ class FeedJournal:
 
     def written(self, item: Any) -> None:
         """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now."""
-        if isinstance(item, dict):
-            self.waiting.discard(record_key(item))
+        if ItemAdapter.is_item(item):
+            self.waiting.discard(record_key(ItemAdapter(item)))
         if not self.waiting:
             self.path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from scrapy.utils.job import job_dir
 
+from crawler.items import ArticleItem
 from crawler.spiders import FAILED
 from crawler.feeds import JOB_FEEDS, JSON_LINES, FeedJournal, trim_partial_line
 from plugins.chain import STAT, Chain
@@ -75,7 +76,7 @@ class HookChainPipeline:
         assert self.chain is not None
         outcome = self.chain.process(item)
         if outcome.status == "exported":
-            return outcome.record
+            return ArticleItem(outcome.record)
         if outcome.status == "quarantined":
             self.reasons.update(reason_kind(reason) for reason in outcome.reasons or [])
         raise DropItem(f"{outcome.status}: {'; '.join(outcome.reasons or [])} <{item.url}>")

@@ -30,11 +30,7 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        if logging.getLevelName(self.settings.get("LOG_LEVEL")) > logging.DEBUG:
-            # Filters, not levels: Scrapy's logging set-up resets the levels of existing loggers.
-            for name in DETAIL_LOGGERS:
-                logging.getLogger(name).addFilter(at_least(logging.WARNING))
-            logging.getLogger(EXTRACTOR_LOGGER).addFilter(at_least(logging.ERROR))
+        details_at_debug_only(self.settings)
 
     def _create_crawler(self, spidercls: Any) -> Crawler:
         self.crawler = super()._create_crawler(spidercls)
@@ -44,6 +40,15 @@ class Command(ScrapyCrawlCommand):
         super().run(args, opts)
         if self.crawler.stats.get_value(FAILED):
             self.exitcode = 1
+
+
+def details_at_debug_only(settings: Any) -> None:
+    """Unless LOG_LEVEL is DEBUG, keep the detail loggers' INFO lines (and trafilatura's warnings) out."""
+    if logging.getLevelName(settings.get("LOG_LEVEL")) > logging.DEBUG:
+        # Filters, not levels: Scrapy's logging set-up resets the levels of existing loggers.
+        for name in DETAIL_LOGGERS:
+            logging.getLogger(name).addFilter(at_least(logging.WARNING))
+        logging.getLogger(EXTRACTOR_LOGGER).addFilter(at_least(logging.ERROR))
 
 
 def at_least(level: int) -> logging.Filter:

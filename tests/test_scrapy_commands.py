@@ -1,0 +1,70 @@
+"""The project at home in Scrapy: items through itemadapter, `scrapy parse` shows the record and writes
+nothing, the installed `conflict-feeds` command works from any folder, `scrapy mirror` serves a copy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+
+from crawler.items import ArticleItem
+from crawler.mirror import Mirror, mirrors
+from plugins.chain import Chain
+from plugins.model import Page
+from tests.conftest import ROOT, run_scrapy
+
+
+def test_an_exported_record_is_a_scrapy_item_with_the_schema_fields(chain: Chain):
+    site = mirrors()["sputnik"]
+    article = json.loads((site / "site.json").read_text(encoding="utf-8"))["articles"][0]
+    html = (site / article["path"].strip("/") / "index.html").read_text(encoding="utf-8")
+    record = chain.process(Page(url="https://sputniknews.com" + article["path"], outlet="sputnik", html=html)).record
+    item = ArticleItem(record)
+    assert ItemAdapter.is_item(item)
+    assert ItemAdapter(item).asdict() == record
+    assert set(ItemAdapter(item).field_names()) >= set(record)
+
+
+def test_scrapy_parse_shows_the_record_and_touches_no_file(tmp_path: Path):
+    (tmp_path / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text())
+    with Mirror(mirrors()["sputnik"]) as mirror:
+        article = mirror.site()["articles"][0]
+        url = mirror.base_url + article["path"]
+        result = run_scrapy("parse", "--spider", "sputnik", "-c", "parse_article", "-a", f"start_url={url}", url,
+                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"'title': {article['expect']['title']!r}" in result.stdout
+    assert "'canonical_url':" in result.stdout and "<html" not in result.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["scrapy.cfg"]
+
+
+def test_the_installed_command_works_from_any_folder(tmp_path: Path):
+    command = Path(sys.executable).with_name("conflict-feeds")
+    listed = subprocess.run([str(command), "list"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "sputnik" in listed.stdout.split()
+    demo = subprocess.run([str(command), "demo", "sputnik"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert (tmp_path / "output" / "demo" / "sputnik.jsonl").is_file()
+
+
+def test_scrapy_mirror_serves_a_folder_and_prints_the_crawl_command(tmp_path: Path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "page.html").write_text("<p>saved</p>")
+    (tmp_path / "site" / "site.json").write_text('{"start_paths": ["/page.html"], "articles": []}')
+    process = subprocess.Popen([sys.executable, "-m", "scrapy", "mirror", str(tmp_path / "site"), "--outlet", "x"],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        serving = process.stdout.readline()
+        crawl_line = process.stdout.readline()
+        base = serving.split(" at ")[1].split()[0].rstrip("/")
+        assert urllib.request.urlopen(base + "/page.html", timeout=10).read() == b"<p>saved</p>"
+        assert crawl_line.strip() == f"Crawl it: scrapy crawl x -a start_url={base}/page.html"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.returncode == 0
