@@ -8,6 +8,8 @@ SPIDER_LOADER_CLASS = "crawler.spiderloader.OutletSpiderLoader"
 SPIDER_MODULES: list[str] = []
 COMMANDS_MODULE = "crawler.commands"
 
+# `scrapy check`: each outlet's cases as spider contracts (crawler/contracts.py).
+SPIDER_CONTRACTS = {"crawler.contracts.CaseContract": 10}
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
 # Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
 DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AddressGuardMiddleware": 650}

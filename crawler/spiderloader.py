@@ -8,6 +8,7 @@ from scrapy import Spider
 from scrapy.exceptions import UsageError
 from scrapy.http import Request
 
+from crawler.contracts import case_files, case_methods
 from crawler.spiders import OutletSpider
 from plugins.manager import UnknownPluginError, get_plugin_manager, outlets_of
 
@@ -26,8 +27,12 @@ class OutletSpiderLoader:
                 pm = get_plugin_manager(self.disabled)
             except UnknownPluginError as exc:
                 raise UsageError(str(exc), print_help=False) from None
+            cases = case_files(pm)
             self.made = {
-                name: type(f"{name.title().replace('_', '')}Spider", (OutletSpider,), {"name": name, "outlet": outlet})
+                name: type(f"{name.title().replace('_', '')}Spider", (OutletSpider,), {
+                    "name": name, "outlet": outlet, "cases_file": cases.get(name),
+                    **case_methods(outlet, cases.get(name)),  # contracts for `scrapy check`
+                })
                 for name, outlet in outlets_of(pm).items()
             }
         return self.made

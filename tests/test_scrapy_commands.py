@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 
@@ -68,3 +69,31 @@ def test_scrapy_mirror_serves_a_folder_and_prints_the_crawl_command(tmp_path: Pa
         process.terminate()
         process.wait(timeout=30)
     assert process.returncode == 0
+
+
+def copy_of_case_pages(root: Path, outlet: str) -> list[tuple[dict, Path]]:
+    """A copy of the site holding the pages the outlet's HTML cases were saved from, at their paths."""
+    cases = [c for c in json.loads((ROOT / "plugins" / "outlets" / f"{outlet}.cases.json").read_text(encoding="utf-8"))
+             if "html" in c["input"]]
+    saved = []
+    for case in cases:
+        path = urlsplit(case["input"]["url"]).path.lstrip("/")
+        target = root / path / "index.html" if path.endswith("/") or not path else root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(case["input"]["html"], encoding="utf-8")
+        saved.append((case, target))
+    return saved
+
+
+def test_scrapy_check_runs_a_contract_per_html_case_and_fails_when_the_page_changes(tmp_path: Path):
+    saved = copy_of_case_pages(tmp_path / "site", "sputnik")
+    with Mirror(tmp_path / "site") as mirror:
+        passed = run_scrapy("check", "sputnik", "-a", f"start_url={mirror.base_url}/")
+        case, page = saved[0]
+        page.write_text(page.read_text(encoding="utf-8").replace(case["expect"]["title"], "Another headline"),
+                        encoding="utf-8")
+        failed = run_scrapy("check", "sputnik", "-a", f"start_url={mirror.base_url}/")
+    assert passed.returncode == 0, passed.stderr[-3000:]
+    assert f"Ran {len(saved)} contracts" in passed.stderr and "OK" in passed.stderr
+    assert failed.returncode == 1
+    assert "FAILED (failures=1)" in failed.stderr and "title: 'Another headline'" in failed.stderr

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -74,6 +75,8 @@ class OutletSpider(Spider):
     """
 
     outlet: ClassVar[Outlet]
+    # The outlet's cases (<name>.cases.json), from which `scrapy check` builds contracts; None if it has none.
+    cases_file: ClassVar[Path | None] = None
 
     def __init__(self, *args: Any, start_url: str | None = None, **kwargs: Any) -> None:
         if args or kwargs:
