@@ -10,8 +10,8 @@ site changed under the outlet's rules.
 from __future__ import annotations
 
 import json
-import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,13 +79,14 @@ class CaseContract(Contract):
 
         pages = [item for item in output if isinstance(item, Page)]
         assert len(pages) == 1, f"the page gave {len(pages)} article pages, not 1"
-        # Each case stands alone: no deduplication store, and quarantine entries go nowhere.
-        chain = Chain(Settings({"PLUGINS_DISABLED": ["dedup"], "QUARANTINE_FILE": os.devnull}))
-        chain.open()
-        try:
-            outcome = chain.process(pages[0])
-        finally:
-            chain.close()
+        # Each case stands alone: no deduplication store, and a throwaway quarantine file.
+        with tempfile.TemporaryDirectory(prefix="conflict-feeds-check-") as scratch:
+            chain = Chain(Settings({"PLUGINS_DISABLED": ["dedup"], "QUARANTINE_FILE": f"{scratch}/quarantine.jsonl"}))
+            chain.open()
+            try:
+                outcome = chain.process(pages[0])
+            finally:
+                chain.close()
         if self.case.get("quarantined"):
             assert outcome.status == "quarantined", "exported, but the case expects it quarantined"
             return

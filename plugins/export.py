@@ -54,6 +54,13 @@ def quarantine_article(entry: dict[str, Any], chain: Any) -> None:
 
 
 @hookimpl
+def export_article(article: dict[str, Any], chain: Any) -> None:
+    # A page quarantined by an earlier run (a server error, say) that now makes a record is no longer kept
+    # as a failure.
+    quarantine(chain).drop(article["url"])
+
+
+@hookimpl
 def chain_closed(chain: Any) -> None:
     kept = chain.state.pop("quarantine", None)
     if kept is not None:
@@ -66,16 +73,25 @@ class Quarantine:
     A page met for the first time is appended at once (a killed run keeps it). A page met again has its
     entry updated in place: ``sightings`` counts the runs and passes that quarantined it,
     ``first_quarantined_at`` stays, ``quarantined_at``, ``stage``, ``reasons`` and ``record`` are the
-    latest. Updated entries are written back when the chain closes, through a temporary file replaced in
-    one step, so the file is never half rewritten.
+    latest. A page that makes a record after all loses its entry. Changes are written back when the chain
+    closes, through a temporary file replaced in one step, so the file is never half rewritten.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
+        # Lines that are not entries (damaged by hand, say): kept as they are when the file is rewritten.
+        self.unreadable: list[str] = []
         self.changed = False
-        for line in read_lines(path):
-            self.entries[line.get("url")] = line
+        if path.is_file():
+            with path.open(encoding="utf-8", errors="backslashreplace") as handle:
+                for number, line in enumerate(handle, 1):
+                    entry = entry_from(line)
+                    if entry is not None:
+                        self.entries[entry["url"]] = entry
+                    elif line.strip():
+                        logger.warning("%s line %d is not a quarantine entry; left as it is", path, number)
+                        self.unreadable.append(line if line.endswith("\n") else line + "\n")
 
     def add(self, entry: dict[str, Any]) -> None:
         earlier = self.entries.get(entry["url"])
@@ -91,11 +107,16 @@ class Quarantine:
                                       "sightings": int(earlier.get("sightings") or 1) + 1}
         self.changed = True
 
+    def drop(self, url: str) -> None:
+        if self.entries.pop(url, None) is not None:
+            self.changed = True
+
     def save(self) -> None:
         if not self.changed:
             return
         partial = self.path.with_name(self.path.name + ".partial")
         with partial.open("w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.writelines(self.unreadable)
             handle.writelines(entry_line(entry) for entry in self.entries.values())
             handle.flush()
             os.fsync(handle.fileno())
@@ -108,23 +129,17 @@ def entry_line(entry: dict[str, Any]) -> str:
     return json.dumps(entry, ensure_ascii=False, default=str) + "\n"
 
 
+def entry_from(line: str) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and entry.get("url") else None
+
+
 def read_lines(path: Path) -> list[dict[str, Any]]:
-    """The entries of an existing quarantine file; a line that is not a JSON object is kept out of the
-    index (and so out of a rewrite) with a warning, never silently."""
-    if not path.is_file():
-        return []
-    entries = []
-    with path.open(encoding="utf-8", errors="backslashreplace") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                entry = None
-            if isinstance(entry, dict) and entry.get("url"):
-                entries.append(entry)
-            elif line.strip():
-                logger.warning("%s line %d is not a quarantine entry; left as it is", path, number)
-    return entries
+    """The entries of a quarantine file (for reading it back, as ``scrapy demo`` does)."""
+    return list(Quarantine(path).entries.values())
 
 
 def quarantine(chain: Any) -> Quarantine:

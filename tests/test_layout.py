@@ -10,8 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pandas
+from scrapy.settings import Settings
 
 from crawler.mirror import Mirror, mirrors
+from plugins.chain import Chain, Outcome
+from plugins.model import Page
 from tests.conftest import FAST, ROOT, read_jsonl, run_scrapy
 
 OUTLET = "sputnik"
@@ -52,6 +55,9 @@ def test_demo_between_two_real_crawls_loses_nothing_and_the_readme_recipes_read_
     records = read_jsonl(feed)
     assert records == first, "every record of the first crawl is still there, once, and nothing else"
     assert f"{len(site['quarantined'])} quarantined, {len(first)} duplicates" in again.stderr
+    # The log says what happened in a few lines; Scrapy's component lists and stats are details (-L DEBUG).
+    assert "sputnik: quarantined because: 1 no article body found on the page" in again.stderr
+    assert "Enabled extensions" not in again.stderr and "Dumping Scrapy stats" not in again.stderr
 
     # The demo wrote under output/demo/ only; the real crawl's quarantine and state are apart from the feeds.
     assert sorted(p.relative_to(output).as_posix() for p in output.glob("*.jsonl")) == [f"{OUTLET}.jsonl"]
@@ -99,3 +105,31 @@ def test_dash_capital_o_twice_writes_two_equal_fresh_feeds_and_leaves_the_shared
     assert (folder / "state" / "fresh.jsonl.sqlite").is_file()  # the -O feed's own store, beside it
     # Its quarantine file started afresh with the feed: one sighting, not two.
     assert all(entry["sightings"] == 1 for entry in read_jsonl(folder / "quarantine" / "fresh.jsonl"))
+
+
+def quarantine_run(tmp_path: Path, page: Page) -> Outcome:
+    chain = Chain(Settings({"DEDUP_STORE": str(tmp_path / "state.sqlite"),
+                            "QUARANTINE_FILE": str(tmp_path / "quarantine.jsonl")}))
+    chain.open()
+    try:
+        return chain.process(page)
+    finally:
+        chain.close()
+
+
+def test_a_page_quarantined_by_several_runs_is_kept_once_and_leaves_once_it_makes_a_record(tmp_path: Path):
+    quarantine = tmp_path / "quarantine.jsonl"
+    quarantine.write_text("{damaged by hand\n")
+    url = "https://sputniknews.com/middleeast/201412301016375893/"
+    down = Page(url=url, outlet=OUTLET, problem="the server answered HTTP 503 Service Unavailable")
+    for _ in range(3):
+        assert quarantine_run(tmp_path, down).status == "quarantined"
+    damaged, entry = quarantine.read_text(encoding="utf-8").splitlines()
+    assert damaged == "{damaged by hand"
+    entry = json.loads(entry)
+    assert entry["url"] == url and entry["sightings"] == 3 and entry["reasons"] == [down.problem]
+    assert entry["first_quarantined_at"] <= entry["quarantined_at"]
+
+    html = (mirrors()[OUTLET] / "middleeast" / "201412301016375893" / "index.html").read_text(encoding="utf-8")
+    assert quarantine_run(tmp_path, Page(url=url, outlet=OUTLET, html=html)).status == "exported"
+    assert quarantine.read_text(encoding="utf-8").splitlines() == ["{damaged by hand"]
