@@ -6,7 +6,6 @@ import logging
 import re
 from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ class HookChainPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.chain: Chain | None = None
+        self.quarantine: Path | None = None
         # Quarantine reasons, as kinds ("the server answered HTTP 500 ..."), for the closing summary.
         self.reasons: Counter[str] = Counter()
 
@@ -42,7 +42,8 @@ class HookChainPipeline:
         feed, options = local_feed(self.crawler, spider.name)
         self.chain = Chain(run_settings(self.crawler, feed, options), self.crawler.stats, feed_path=feed)
         self.chain.open()
-        trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
+        self.quarantine = quarantine_path(self.chain.settings, feed)
+        trim_partial_line(self.quarantine)  # quarantine entries are appended like feed lines
         if feed and options.get("format") in JSON_LINES:
             # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
             journal = FeedJournal(feed)
@@ -59,7 +60,7 @@ class HookChainPipeline:
         if self.reasons:
             top = ", ".join(f"{count} {reason}" for reason, count in self.reasons.most_common(3))
             logger.info("%s: quarantined because: %s%s (all reasons in %s)", name, top,
-                        ", ..." if len(self.reasons) > 3 else "", quarantine_path(self.chain))
+                        ", ..." if len(self.reasons) > 3 else "", self.quarantine)
         if self.chain.feed_path:
             logger.info("%s: feed %s", name, self.chain.feed_path)
         gap = unaccounted(stats)
@@ -109,7 +110,7 @@ def run_settings(crawler: Crawler, feed: str | None, options: dict[str, Any]) ->
         remove_store(store)
         fresh["DEDUP_STORE"] = str(store)
     if not settings.get("QUARANTINE_FILE"):
-        quarantine_path(SimpleNamespace(settings=settings, feed_path=feed)).unlink(missing_ok=True)
+        quarantine_path(settings, feed).unlink(missing_ok=True)
     return Settings(fresh)
 
 

@@ -145,16 +145,16 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
 def quarantine(chain: Any) -> Quarantine:
     """The chain's quarantine file, read once per run."""
     if "quarantine" not in chain.state:
-        chain.state["quarantine"] = Quarantine(quarantine_path(chain))
+        chain.state["quarantine"] = Quarantine(quarantine_path(chain.settings, chain.feed_path))
     return chain.state["quarantine"]
 
 
-def quarantine_path(chain: Any) -> Path:
+def quarantine_path(settings: Any, feed_path: str | None) -> Path:
     """``QUARANTINE_FILE`` if set, else ``quarantine/<feed file name>`` in the feed's folder
     (``output/quarantine/sputnik.jsonl`` for ``output/sputnik.jsonl``), so that a glob of feeds
     (``output/*.jsonl``) reads records only."""
-    explicit = chain.settings.get("QUARANTINE_FILE")
+    explicit = settings.get("QUARANTINE_FILE")
     if explicit:
         return Path(explicit)
-    feed = Path(chain.feed_path or "output/unknown.jsonl")
+    feed = Path(feed_path or "output/unknown.jsonl")
     return feed.parent / "quarantine" / (feed.name.removesuffix(".json").removesuffix(".jsonl") + ".jsonl")

@@ -44,7 +44,9 @@ class Command(ScrapyCrawlCommand):
 
 def details_at_debug_only(settings: Any) -> None:
     """Unless LOG_LEVEL is DEBUG, keep the detail loggers' INFO lines (and trafilatura's warnings) out."""
-    if logging.getLevelName(settings.get("LOG_LEVEL")) > logging.DEBUG:
+    level = settings.get("LOG_LEVEL")
+    level = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    if isinstance(level, int) and level > logging.DEBUG:
         # Filters, not levels: Scrapy's logging set-up resets the levels of existing loggers.
         for name in DETAIL_LOGGERS:
             logging.getLogger(name).addFilter(at_least(logging.WARNING))

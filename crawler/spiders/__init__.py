@@ -63,8 +63,9 @@ class OutletSpider(Spider):
 
     ``-a start_url=URL[,URL...]`` replaces the outlet's entry points and crawls that host (an archive
     or a test mirror) with the same rules. A copy served under a path prefix (``http://host/sputnik/``)
-    is crawled as the site itself: the patterns apply to the path below the prefix (``copy_prefix``). It is the only argument: any other ``-a NAME=VALUE`` would
-    become a spider attribute, and ``-a name=../x`` would move the feed (``output/%(name)s.jsonl``).
+    is crawled as the site itself: the patterns apply to the path below the prefix (``copy_prefix``). It
+    is the only argument: any other ``-a NAME=VALUE`` would become a spider attribute, and ``-a name=../x``
+    would move the feed (``output/%(name)s.jsonl``).
 
     Every article request ends as exactly one page for the chain: the page, or (``article_failed``) a
     page whose ``problem`` says why it could not be fetched, which the chain quarantines.
