@@ -36,6 +36,7 @@ def test_entry_points_that_all_fail_end_with_one_line_and_a_non_zero_exit(tmp_pa
     assert result.returncode == 1
     assert (f"sputnik: the crawl reached no article page: every entry point failed: "
             f"http://127.0.0.1:{port}/middleeast/: the server refused the connection") in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def copy_under_prefix(tmp_path: Path, prefix: str) -> Path:

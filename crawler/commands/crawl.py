@@ -4,7 +4,8 @@
   pages went unaccounted for (the spider's ``FAILED`` stat says why, in one line);
 - at INFO the log says what happened (per outlet: pages reached, exported, quarantined with the top
   reasons, duplicates; quarantined pages one line each); Scrapy's lists of components, overridden settings
-  and stats dump, and trafilatura's "discarding data" warnings, appear with ``-L DEBUG``.
+  and stats dump, trafilatura's "discarding data" warnings and the traceback of a robots.txt that could not
+  be fetched appear with ``-L DEBUG``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ DETAIL_LOGGERS = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scr
 # trafilatura warns "discarding data: None" for every page it finds no text in; the chain quarantines such
 # a page with its own reason, so the warning is a detail too.
 EXTRACTOR_LOGGER = "trafilatura.core"
+# A robots.txt that cannot be fetched (no network, a host that does not resolve) is logged with a
+# traceback; its one-line message says all a person needs.
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 
 
 class Command(ScrapyCrawlCommand):
@@ -51,6 +55,7 @@ def details_at_debug_only(settings: Any) -> None:
         for name in DETAIL_LOGGERS:
             logging.getLogger(name).addFilter(at_least(logging.WARNING))
         logging.getLogger(EXTRACTOR_LOGGER).addFilter(at_least(logging.ERROR))
+        logging.getLogger(ROBOTS_LOGGER).addFilter(without_traceback)
 
 
 def at_least(level: int) -> logging.Filter:
@@ -59,3 +64,10 @@ def at_least(level: int) -> logging.Filter:
             return record.levelno >= level
 
     return AtLeast()
+
+
+def without_traceback(record: logging.LogRecord) -> bool:
+    """A logging filter that keeps the record and drops its traceback."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
