@@ -64,6 +64,9 @@ DEPTH_LIMIT = 20
 # Items dropped as duplicates are routine; quarantines are logged by the chain as warnings.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
 LOG_LEVEL = "INFO"
+# At INFO a crawl logs what happened in a few lines (crawler/commands/crawl.py); True adds Scrapy's lists of
+# components, overridden settings and stats dump, as in any Scrapy project (-L DEBUG shows them too).
+LOG_DETAILS = False
 
 # A research crawler needs no live console: without these, every crawl would open a telnet console and a
 # remote-control server on local ports.

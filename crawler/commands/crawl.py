@@ -47,10 +47,11 @@ class Command(ScrapyCrawlCommand):
 
 
 def details_at_debug_only(settings: Any) -> None:
-    """Unless LOG_LEVEL is DEBUG, keep the detail loggers' INFO lines (and trafilatura's warnings) out."""
+    """Unless LOG_LEVEL is DEBUG or LOG_DETAILS is set, keep the detail loggers' INFO lines (and
+    trafilatura's warnings, and robots.txt tracebacks) out."""
     level = settings.get("LOG_LEVEL")
     level = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
-    if isinstance(level, int) and level > logging.DEBUG:
+    if isinstance(level, int) and level > logging.DEBUG and not settings.getbool("LOG_DETAILS"):
         # Filters, not levels: Scrapy's logging set-up resets the levels of existing loggers.
         for name in DETAIL_LOGGERS:
             logging.getLogger(name).addFilter(at_least(logging.WARNING))
