@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -40,6 +41,8 @@ class HookChainPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         feed, options = local_feed(self.crawler, spider.name)
+        if feed:
+            adopt_earlier_layout(self.crawler.settings, feed)
         self.chain = Chain(run_settings(self.crawler, feed, options), self.crawler.stats, feed_path=feed)
         self.chain.open()
         self.quarantine = quarantine_path(self.chain.settings, feed)
@@ -112,6 +115,39 @@ def run_settings(crawler: Crawler, feed: str | None, options: dict[str, Any]) ->
     if not settings.get("QUARANTINE_FILE"):
         quarantine_path(settings, feed).unlink(missing_ok=True)
     return Settings(fresh)
+
+
+# Where earlier versions kept the shared store: beside the feeds.
+EARLIER_STORE = Path("output/state.sqlite")
+
+
+def adopt_earlier_layout(settings: Any, feed: str) -> None:
+    """Move what an earlier version kept beside the feeds into its own folder, once: the quarantine file
+    ``<feed>.quarantine.jsonl`` (which a glob of feeds would read as records), the journal
+    ``<feed>.pending`` and the default store ``output/state.sqlite``. Without the store, a crawl would
+    export every article it had exported before a second time. Nothing is overwritten: where both the
+    earlier and the new file exist, the earlier one stays and a warning names both."""
+    path = Path(feed)
+    moves = [(path.with_name(path.name + ".pending"), path.parent / "state" / (path.name + ".pending"), ())]
+    if not settings.get("QUARANTINE_FILE"):
+        earlier = path.with_name(path.name.removesuffix(".jsonl").removesuffix(".json") + ".quarantine.jsonl")
+        moves.append((earlier, quarantine_path(settings, feed), ()))
+    store = Path(settings.get("DEDUP_STORE"))
+    if settings.getpriority("DEDUP_STORE") <= SETTINGS_PRIORITIES["project"] and store != EARLIER_STORE:
+        moves.append((EARLIER_STORE, store, ("-wal", "-shm")))  # the store moves with its write-ahead log
+    for earlier, new, companions in moves:
+        if not earlier.is_file():
+            continue
+        if new.exists():
+            logger.warning("%s is from an earlier version of this project and %s exists too: left both as they "
+                           "are; merge or remove the earlier one", earlier, new)
+            continue
+        new.parent.mkdir(parents=True, exist_ok=True)
+        for end in companions:
+            if earlier.with_name(earlier.name + end).is_file():
+                os.replace(earlier.with_name(earlier.name + end), new.with_name(new.name + end))
+        os.replace(earlier, new)
+        logger.warning("Moved %s to %s, where this version keeps it", earlier, new)
 
 
 def remove_store(store: Path) -> None:

@@ -133,3 +133,20 @@ def test_a_page_quarantined_by_several_runs_is_kept_once_and_leaves_once_it_make
     html = (mirrors()[OUTLET] / "middleeast" / "201412301016375893" / "index.html").read_text(encoding="utf-8")
     assert quarantine_run(tmp_path, Page(url=url, outlet=OUTLET, html=html)).status == "exported"
     assert quarantine.read_text(encoding="utf-8").splitlines() == ["{damaged by hand"]
+
+
+def test_files_an_earlier_version_kept_beside_the_feeds_move_to_their_folders(tmp_path: Path):
+    folder = project(tmp_path)
+    output = folder / "output"
+    with Mirror(mirrors()[OUTLET]) as mirror:
+        # The layout of earlier versions: the store and the quarantine file beside the feeds.
+        crawl(folder, mirror, "-s", "DEDUP_STORE=output/state.sqlite", "-s",
+              f"QUARANTINE_FILE=output/{OUTLET}.quarantine.jsonl")
+        first = read_jsonl(output / f"{OUTLET}.jsonl")
+        quarantined = read_jsonl(output / f"{OUTLET}.quarantine.jsonl")
+        again = crawl(folder, mirror)
+    assert read_jsonl(output / f"{OUTLET}.jsonl") == first, "the moved store still knows every article"
+    assert f"{len(first)} duplicates" in again.stderr
+    assert [e["url"] for e in read_jsonl(output / "quarantine" / f"{OUTLET}.jsonl")] == [e["url"] for e in quarantined]
+    assert sorted(p.name for p in output.glob("*.jsonl")) == [f"{OUTLET}.jsonl"]
+    assert not (output / "state.sqlite").exists() and (output / "state" / "dedup.sqlite").is_file()
