@@ -28,6 +28,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from plugins.chain import STAT
 from plugins.model import Outlet, Page
 from plugins.urls import without_tracking
 
@@ -209,7 +210,7 @@ class OutletSpider(Spider):
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
-        if reason != "finished" or stats.get_value(LINKED) or stats.get_value("articles/pages"):
+        if reason != "finished" or stats.get_value(LINKED) or stats.get_value(STAT("pages")):
             return
         if self.failed_entries and len(self.failed_entries) == len(set(self.start_urls)):
             why = "every entry point failed: " + "; ".join(f"{u}: {r}" for u, r in self.failed_entries.items())
