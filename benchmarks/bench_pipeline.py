@@ -81,7 +81,8 @@ def crawl(kind: str, base: str, site: Path, work: Path, label: str, concurrency:
     pipeline) or "full_chain" (``scrapy crawl southfront``)."""
     target = ["-a", start_url(base, site), "-O", str(work / f"{label}.jsonl"), *crawl_settings(concurrency)]
     if kind == "full_chain":
-        args = ["crawl", "southfront", *target, "-s", f"DEDUP_STORE={work / f'{label}.sqlite'}"]
+        args = ["crawl", "southfront", *target, "-s", f"DEDUP_STORE={work / f'{label}.sqlite'}",
+                "-s", "LOG_DETAILS=True"]  # measure.py reads the stats dump
     else:
         args = ["runspider", BARE_SPIDER, *target]
     return with_server_load(base, lambda: run_scrapy(args, work / f"{label}.log", project=kind != "bare"))

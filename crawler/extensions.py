@@ -70,6 +70,8 @@ class JobDupeFilter(RFPDupeFilter):
             self.done_file.close()
             # Scrapy saved the queue before closing the filter: the job can be resumed as Scrapy resumes it.
             (self.jobdir / RUNNING).unlink(missing_ok=True)
+            if reason == "finished":  # the next run is a new pass from the entry points; done articles stay done
+                (self.jobdir / "requests.seen").unlink(missing_ok=True)
 
     def item_done(self, item: Any, response: Any) -> None:
         """The article behind ``item`` has its outcome kept: never fetch it again in this job."""

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.job import job_dir
@@ -133,7 +134,8 @@ def read_lines(path: Path, offset: int = 0) -> Iterator[dict[str, Any]]:
 
 
 class FeedJournal:
-    """Records between the deduplication store and the feed file, in ``<feed>.pending`` beside the feed.
+    """Records between the deduplication store and the feed file, in ``state/<feed name>.pending`` in the
+    feed's folder.
 
     A plugin of the chain: its ``export_article`` runs first (``tryfirst``), before ``plugins.dedup``
     remembers the record, and appends it to the journal with the feed's size at that moment. ``written``
@@ -144,7 +146,7 @@ class FeedJournal:
 
     def __init__(self, feed: str | Path) -> None:
         self.feed = Path(feed)
-        self.path = self.feed.with_name(self.feed.name + ".pending")
+        self.path = self.feed.parent / "state" / (self.feed.name + ".pending")  # out of a glob of feeds
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.waiting: set[tuple[Any, Any, Any]] = set()
 
@@ -189,7 +191,7 @@ class FeedJournal:
 
     def written(self, item: Any) -> None:
         """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now."""
-        if isinstance(item, dict):
-            self.waiting.discard(record_key(item))
+        if ItemAdapter.is_item(item):
+            self.waiting.discard(record_key(ItemAdapter(item)))
         if not self.waiting:
             self.path.unlink(missing_ok=True)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+from collections import Counter
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import SETTINGS_PRIORITIES, Settings
+from scrapy.utils.job import job_dir
 
-from crawler.feeds import JSON_LINES, FeedJournal, trim_partial_line
+from crawler.items import ArticleItem
+from crawler.spiders import FAILED
+from crawler.feeds import JOB_FEEDS, JSON_LINES, FeedJournal, trim_partial_line
 from plugins.chain import STAT, Chain
 from plugins.export import quarantine_path
 from plugins.model import Page
@@ -23,6 +30,9 @@ class HookChainPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.chain: Chain | None = None
+        self.quarantine: Path | None = None
+        # Quarantine reasons, as kinds ("the server answered HTTP 500 ..."), for the closing summary.
+        self.reasons: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HookChainPipeline:
@@ -31,9 +41,12 @@ class HookChainPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         feed, options = local_feed(self.crawler, spider.name)
-        self.chain = Chain(self.crawler.settings, self.crawler.stats, feed_path=feed)
+        if feed:
+            adopt_earlier_layout(self.crawler.settings, feed)
+        self.chain = Chain(run_settings(self.crawler, feed, options), self.crawler.stats, feed_path=feed)
         self.chain.open()
-        trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
+        self.quarantine = quarantine_path(self.chain.settings, feed)
+        trim_partial_line(self.quarantine)  # quarantine entries are appended like feed lines
         if feed and options.get("format") in JSON_LINES:
             # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
             journal = FeedJournal(feed)
@@ -47,11 +60,19 @@ class HookChainPipeline:
         self.chain.close()
         name, stats = self.crawler.spider.name, self.crawler.stats
         logger.info(summary(name, stats))
+        if self.reasons:
+            top = ", ".join(f"{count} {reason}" for reason, count in self.reasons.most_common(3))
+            logger.info("%s: quarantined because: %s%s (all reasons in %s)", name, top,
+                        ", ..." if len(self.reasons) > 3 else "", self.quarantine)
+        if self.chain.feed_path:
+            logger.info("%s: feed %s", name, self.chain.feed_path)
         gap = unaccounted(stats)
         if gap:
+            line = (f"{name}: {gap} article pages are unaccounted for: neither exported, quarantined nor "
+                    "counted as duplicates (see the errors above)")
             stats.set_value(STAT("unaccounted"), gap)
-            logger.error("%s: %d article pages are unaccounted for: neither exported, quarantined nor counted "
-                         "as duplicates (see the errors above)", name, gap)
+            stats.set_value(FAILED, line)
+            logger.error(line)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
@@ -59,7 +80,9 @@ class HookChainPipeline:
         assert self.chain is not None
         outcome = self.chain.process(item)
         if outcome.status == "exported":
-            return outcome.record
+            return ArticleItem(outcome.record)
+        if outcome.status == "quarantined":
+            self.reasons.update(reason_kind(reason) for reason in outcome.reasons or [])
         raise DropItem(f"{outcome.status}: {'; '.join(outcome.reasons or [])} <{item.url}>")
 
 
@@ -72,6 +95,78 @@ def local_feed(crawler: Crawler, name: str) -> tuple[str | None, dict[str, Any]]
             path = parts.path if parts.scheme == "file" else uri
             return path.replace("%(name)s", name).replace("%(time)s", "run"), options or {}
     return None, {}
+
+
+def run_settings(crawler: Crawler, feed: str | None, options: dict[str, Any]) -> Any:
+    """The settings the chain runs with. ``-O`` (a feed that overwrites) means a fresh feed, as in any Scrapy
+    project: its run gets a deduplication store of its own, ``state/<feed name>.sqlite`` beside the feed,
+    started afresh, so every record of the run is written (duplicates within the run still marked); the
+    quarantine file of that feed starts afresh too. The shared ``DEDUP_STORE`` is for crawls that append
+    (the default feed, ``-o``). A ``DEDUP_STORE`` given on the command line wins, and a ``JOBDIR`` job
+    that resumes keeps what its first run started."""
+    settings = crawler.settings
+    if not feed or not options.get("overwrite") or job_resumes(settings, feed):
+        return settings
+    fresh = settings.copy_to_dict()
+    if settings.getpriority("DEDUP_STORE") <= SETTINGS_PRIORITIES["project"]:
+        store = Path(feed).parent / "state" / (Path(feed).name + ".sqlite")
+        remove_store(store)
+        fresh["DEDUP_STORE"] = str(store)
+    if not settings.get("QUARANTINE_FILE"):
+        quarantine_path(settings, feed).unlink(missing_ok=True)
+    return Settings(fresh)
+
+
+# Where earlier versions kept the shared store: beside the feeds.
+EARLIER_STORE = Path("output/state.sqlite")
+
+
+def adopt_earlier_layout(settings: Any, feed: str) -> None:
+    """Move what an earlier version kept beside the feeds into its own folder, once: the quarantine file
+    ``<feed>.quarantine.jsonl`` (which a glob of feeds would read as records), the journal
+    ``<feed>.pending`` and the default store ``output/state.sqlite``. Without the store, a crawl would
+    export every article it had exported before a second time. Nothing is overwritten: where both the
+    earlier and the new file exist, the earlier one stays and a warning names both."""
+    path = Path(feed)
+    moves = [(path.with_name(path.name + ".pending"), path.parent / "state" / (path.name + ".pending"), ())]
+    if not settings.get("QUARANTINE_FILE"):
+        earlier = path.with_name(path.name.removesuffix(".jsonl").removesuffix(".json") + ".quarantine.jsonl")
+        moves.append((earlier, quarantine_path(settings, feed), ()))
+    store = Path(settings.get("DEDUP_STORE"))
+    if settings.getpriority("DEDUP_STORE") <= SETTINGS_PRIORITIES["project"] and store != EARLIER_STORE:
+        moves.append((EARLIER_STORE, store, ("-wal", "-shm")))  # the store moves with its write-ahead log
+    for earlier, new, companions in moves:
+        if not earlier.is_file():
+            continue
+        if new.exists():
+            logger.warning("%s is from an earlier version of this project and %s exists too: left both as they "
+                           "are; merge or remove the earlier one", earlier, new)
+            continue
+        new.parent.mkdir(parents=True, exist_ok=True)
+        for end in companions:
+            if earlier.with_name(earlier.name + end).is_file():
+                os.replace(earlier.with_name(earlier.name + end), new.with_name(new.name + end))
+        os.replace(earlier, new)
+        logger.warning("Moved %s to %s, where this version keeps it", earlier, new)
+
+
+def remove_store(store: Path) -> None:
+    """Delete a SQLite deduplication store with its write-ahead log, so that it starts afresh."""
+    for part in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+        part.unlink(missing_ok=True)
+
+
+def job_resumes(settings: Any, feed: str) -> bool:
+    """Whether a JOBDIR job opened this feed in an earlier run (crawler.feeds keeps the list)."""
+    jobdir = job_dir(settings)
+    started = Path(jobdir, JOB_FEEDS) if jobdir else None
+    return bool(started and started.is_file()
+                and str(Path(feed).resolve()) in started.read_text(encoding="utf-8").splitlines())
+
+
+def reason_kind(reason: str) -> str:
+    """A quarantine reason without its particulars: the text before the first colon or parenthesis."""
+    return re.split(r"[:(]", reason, maxsplit=1)[0].strip() or reason
 
 
 COUNTS = ("pages", "exported", "quarantined", "duplicates")

@@ -8,6 +8,8 @@ SPIDER_LOADER_CLASS = "crawler.spiderloader.OutletSpiderLoader"
 SPIDER_MODULES: list[str] = []
 COMMANDS_MODULE = "crawler.commands"
 
+# `scrapy check`: each outlet's cases as spider contracts (crawler/contracts.py).
+SPIDER_CONTRACTS = {"crawler.contracts.CaseContract": 10}
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
 # Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
 # WarcWriterMiddleware (active with WARC_DIR) next to the downloader, to keep the bytes as they arrived;
@@ -28,7 +30,9 @@ DUPEFILTER_CLASS = "crawler.extensions.JobDupeFilter"
 # Appending is safe because deduplication exports each story version once, across runs.
 DEFAULT_FEED = "output/%(name)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
-# Quarantine file; empty means "<feed>.quarantine.jsonl" beside the first local feed.
+# `-O feed.csv` writes lists and objects (groups, authors, images, ...) as JSON cells, not Python's repr.
+FEED_EXPORTERS = {"csv": "crawler.exporters.JsonValuesCsvItemExporter"}
+# Quarantine file; empty means quarantine/<feed name> in the feed's folder: output/quarantine/<outlet>.jsonl.
 QUARANTINE_FILE = ""
 # Plugin names (as listed by `scrapy plugins`) to leave out of the chain.
 PLUGINS_DISABLED: list[str] = []
@@ -36,8 +40,9 @@ PLUGINS_DISABLED: list[str] = []
 # Group-name registry; empty means the bundled plugins/groups.yaml.
 GROUPS_REGISTRY = ""
 
-# Deduplication store, shared by every outlet's crawl and kept across runs.
-DEDUP_STORE = "output/state.sqlite"
+# Deduplication store, shared by every outlet's appending crawl and kept across runs (a -O run gets a fresh
+# one of its own: see crawler/pipelines.py).
+DEDUP_STORE = "output/state/dedup.sqlite"
 
 # Directory for WARC files of every response the crawl fetches (empty: none are written), and the size
 # at which a file is closed and the next one begun (1 GB, the size archives commonly use).
@@ -85,3 +90,11 @@ DEPTH_LIMIT = 20
 # Items dropped as duplicates are routine; quarantines are logged by the chain as warnings.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
 LOG_LEVEL = "INFO"
+# At INFO a crawl logs what happened in a few lines (crawler/commands/crawl.py); True adds Scrapy's lists of
+# components, overridden settings and stats dump, as in any Scrapy project (-L DEBUG shows them too).
+LOG_DETAILS = False
+
+# A research crawler needs no live console: without these, every crawl would open a telnet console and a
+# remote-control server on local ports.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False

@@ -5,19 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy import Spider
+from scrapy.exceptions import UsageError
 from scrapy.http import Request
 
+from crawler.contracts import case_files, case_methods
 from crawler.spiders import OutletSpider
-from plugins.manager import get_plugin_manager, outlets_of
+from plugins.manager import UnknownPluginError, get_plugin_manager, outlets_of
 
 
 class OutletSpiderLoader:
     def __init__(self, settings: Any) -> None:
-        pm = get_plugin_manager(tuple(settings.getlist("PLUGINS_DISABLED")))
-        self.spiders: dict[str, type[Spider]] = {
-            name: type(f"{name.title().replace('_', '')}Spider", (OutletSpider,), {"name": name, "outlet": outlet})
-            for name, outlet in outlets_of(pm).items()
-        }
+        self.disabled = tuple(settings.getlist("PLUGINS_DISABLED"))
+        self.made: dict[str, type[Spider]] | None = None
+
+    @property
+    def spiders(self) -> dict[str, type[Spider]]:
+        """Made on first use, not when Scrapy starts: a bad PLUGINS_DISABLED then ends the command with
+        a usage error naming the valid plugins, not a traceback."""
+        if self.made is None:
+            try:
+                pm = get_plugin_manager(self.disabled)
+            except UnknownPluginError as exc:
+                raise UsageError(str(exc), print_help=False) from None
+            cases = case_files(pm)
+            self.made = {
+                name: type(f"{name.title().replace('_', '')}Spider", (OutletSpider,), {
+                    "name": name, "outlet": outlet, "cases_file": cases.get(name),
+                    **case_methods(outlet, cases.get(name)),  # contracts for `scrapy check`
+                })
+                for name, outlet in outlets_of(pm).items()
+            }
+        return self.made
 
     @classmethod
     def from_settings(cls, settings: Any) -> OutletSpiderLoader:

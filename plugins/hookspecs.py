@@ -123,5 +123,5 @@ def quarantine_article(entry, chain):
 
     ``entry`` is a dict: ``url``, ``outlet``, ``stage`` (where it failed), ``reasons`` (list of strings),
     ``record`` (the record or draft so far, possibly partial) and ``quarantined_at``. The built-in
-    implementation appends it to the quarantine file beside the feed.
+    implementation keeps it in the quarantine file (``output/quarantine/<outlet>.jsonl``), once per URL.
     """

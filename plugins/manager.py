@@ -37,17 +37,35 @@ DEFAULT_PLUGINS = (
 )
 
 
+class UnknownPluginError(ValueError):
+    """PLUGINS_DISABLED names a plugin that is not registered (a typo would otherwise be ignored)."""
+
+
+def short_name(name: str) -> str:
+    """The name a person uses for a plugin: ``dedup`` for ``plugins.dedup``; an entry point's own name."""
+    return name.rsplit(".", 1)[-1]
+
+
 def get_plugin_manager(disabled: tuple[str, ...] = ()) -> pluggy.PluginManager:
-    """A fresh manager with the built-in plugins and the installed ones, minus ``disabled`` names."""
+    """A fresh manager with the built-in plugins and the installed ones, minus ``disabled`` names (full
+    or short, as ``scrapy plugins`` lists them); an unknown name raises ``UnknownPluginError``."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in DEFAULT_PLUGINS:
-        if name not in disabled:
-            pm.register(importlib.import_module(name), name=name)
+        pm.register(importlib.import_module(name), name=name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    registered = [name for name, _ in pm.list_name_plugin()]
+    # A full name wins over another plugin's short name.
+    by_name = {short_name(name): name for name in registered} | {name: name for name in registered}
+    unknown = [name for name in disabled if name not in by_name]
+    if unknown:
+        raise UnknownPluginError(
+            f"PLUGINS_DISABLED names no registered plugin: {', '.join(unknown)}. "
+            f"Valid names: {', '.join(sorted(short_name(name) for name in registered))} "
+            "(or the full names `scrapy plugins` shows)"
+        )
     for name in disabled:
-        if pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
+        pm.unregister(name=by_name[name])
     pm.check_pending()
     return pm
 

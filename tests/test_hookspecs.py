@@ -92,10 +92,8 @@ def test_an_outlet_in_its_own_package_is_found_through_the_entry_point(tmp_path:
     assert "example (installed)" in plugins.stdout and "outlets: example" in plugins.stdout
 
 
-def test_scrapy_list_shows_the_built_in_outlets():
+def test_scrapy_list_shows_every_registered_outlet():
     result = run_scrapy("list")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == sorted(["presstv", "crowdstack", "syriaishere", "alalam", "southfront", "sputnik",
-                                            "sohr", "sohr_en", "shaam", "npa_en", "alalam_ar", "hawar_en",
-                                            "snacksyrian", "smart"])
-    assert set(outlets_of(get_plugin_manager())) == set(result.stdout.split())
+    assert result.stdout.split() == sorted(outlets_of(get_plugin_manager()))
+    assert {"presstv", "crowdstack", "syriaishere", "alalam", "southfront", "sputnik"} <= set(result.stdout.split())

@@ -54,7 +54,7 @@ def test_malformed_lines_are_reported_with_their_number_and_the_run_goes_on(tmp_
     assert [r["url"] for r in read_jsonl(out)] == ["https://news.example/a/1", "https://news.example/a/3"]
     for number, reason in ((2, "is not JSON"), (3, "has no url"), (4, "has none of html, text or body")):
         assert f"in.jsonl:{number}: line {number} {reason}" in result.stderr
-    quarantined = read_jsonl(tmp_path / "out.quarantine.jsonl")
+    quarantined = read_jsonl(tmp_path / "quarantine" / "out.jsonl")
     assert len(quarantined) == 3
     assert all(entry["reasons"] for entry in quarantined)
 

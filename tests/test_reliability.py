@@ -190,7 +190,7 @@ def hostile(tmp_path_factory) -> Crawl:
              *FAST, "-s", "DOWNLOAD_TIMEOUT=1", "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}"], tmp / "log.txt")
     log = (tmp / "log.txt").read_text()
     assert status == 0, log[-3000:]
-    quarantine = tmp / f"{OUTLET}.quarantine.jsonl"
+    quarantine = tmp / "quarantine" / f"{OUTLET}.jsonl"
     return Crawl(server, site, log, read_jsonl(feed), read_jsonl(quarantine) if quarantine.exists() else [],
                  seconds, rss)
 
@@ -307,7 +307,7 @@ def test_an_odd_start_url_only_changes_what_is_fetched_not_where_the_feed_goes(t
                             cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(read_jsonl(tmp_path / "output" / f"{OUTLET}.jsonl")) == 1
-    assert {p.parent for p in tmp_path.rglob("*") if p.is_file()} == {tmp_path, tmp_path / "output"}
+    assert {p.parent for p in tmp_path.rglob("*") if p.is_file()} == {tmp_path, tmp_path / "output", tmp_path / "output" / "state"}
 
 
 @pytest.mark.parametrize("name", ["../escaped", "a/b", "Sputnik", "", "x.y", "\u0000x"])
@@ -412,7 +412,7 @@ def test_a_record_the_store_remembers_but_the_feed_lacks_is_written_on_the_next_
     assert [record_key(r) for r in read_jsonl(feed)] == [record_key(written), record_key(lost)]
     assert chain.process(second).status == "duplicate"  # a re-crawl does not export it again
     chain.close()
-    assert not (tmp_path / "f.jsonl.pending").exists()
+    assert not (tmp_path / "state" / "f.jsonl.pending").exists()
 
 
 def test_a_record_killed_before_the_store_remembered_it_is_left_to_the_next_crawl(tmp_path: Path):

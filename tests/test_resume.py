@@ -96,7 +96,7 @@ def test_a_killed_and_resumed_crawl_exports_every_article_exactly_once(tmp_path:
     paths = sorted(urlsplit(r["url"]).path for r in records)
     assert paths == sorted(f"/report-number-{i}/" for i in range(1, PAGES + 1)), "an article is missing or twice"
     assert len({r["id"] for r in records}) == PAGES
-    assert not (project / "output" / f"{OUTLET}.quarantine.jsonl").exists()
+    assert not (project / "output" / "quarantine" / f"{OUTLET}.jsonl").exists()
 
     final = logs[-1].read_text()
     assert re.search(r"southfront: \d+ article pages -> \d+ exported", final) and "unaccounted" not in final

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -28,8 +29,14 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.wayback import ORIGINAL_URL, WaybackSearch, archive_date, snapshot_provenance
+from plugins.chain import STAT
 from plugins.model import Outlet, Page
 from plugins.urls import without_tracking
+
+# Stats: article requests the spider made (or would have made, were they not done already in a JOBDIR
+# job), and the one line that says why a crawl failed (crawler/commands/crawl.py exits non-zero on it).
+LINKED = "articles/linked"
+FAILED = "conflict_feeds/failed"
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
 # The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions, comments
@@ -57,16 +64,24 @@ class OutletSpider(Spider):
     """Crawls one outlet: sitemaps, RSS/Atom feeds and section pages lead to article pages.
 
     ``-a start_url=URL[,URL...]`` replaces the outlet's entry points and crawls that host (an archive
-    or a test mirror) with the same rules. ``-a archive=wayback`` (with ``-a since=``/``-a until=``
-    dates) crawls the outlet's captures in the Wayback Machine instead (crawler/wayback.py). No other
-    argument is taken: any other ``-a NAME=VALUE`` would become a spider attribute, and ``-a name=../x``
+    or a test mirror) with the same rules. A copy served under a path prefix (``http://host/sputnik/``)
+    is crawled as the site itself: the patterns apply to the path below the prefix (``copy_prefix``).
+    ``-a archive=wayback`` (with ``-a since=``/``-a until=`` dates) crawls the outlet's captures in the
+    Wayback Machine instead (crawler/wayback.py). No other argument is taken: any other ``-a NAME=VALUE``
+    would become a spider attribute, and ``-a name=../x``
     would move the feed (``output/%(name)s.jsonl``).
 
     Every article request ends as exactly one page for the chain: the page, or (``article_failed``) a
     page whose ``problem`` says why it could not be fetched, which the chain quarantines.
+
+    A crawl that reaches no article page is a failure, never a silent empty feed: ``closed`` says why in
+    one line (every entry point failed; or their links fit none of the outlet's patterns) and sets the
+    ``FAILED`` stat, which makes ``scrapy crawl`` exit non-zero.
     """
 
     outlet: ClassVar[Outlet]
+    # The outlet's cases (<name>.cases.json), from which `scrapy check` builds contracts; None if it has none.
+    cases_file: ClassVar[Path | None] = None
 
     def __init__(self, *args: Any, start_url: str | None = None, archive: str | None = None,
                  since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
@@ -83,6 +98,17 @@ class OutletSpider(Spider):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"start_url must be an http(s) URL with a host, not {url!r}")
         hosts = {urlsplit(u).hostname for u in self.start_urls}
+        # Path prefixes of the copies named with start_url, longest first, per host.
+        self.prefixes: dict[str, list[str]] = {}
+        if start_url:
+            for url in self.start_urls:
+                self.prefixes.setdefault(urlsplit(url).hostname, []).append(copy_prefix(self.outlet, url))
+            for found in self.prefixes.values():
+                found.sort(key=len, reverse=True)
+        self.failed_entries: dict[str, str] = {}
+        # Links on the crawled hosts that fit none of the patterns: how many, and the first one.
+        self.unfitting_links = 0
+        self.unfitting_example = ""
         # Hosts the user named; crawler.middlewares lets them be private addresses (a local mirror).
         self.explicit_hosts = frozenset(hosts) if start_url else frozenset()
         if not start_url:
@@ -127,8 +153,18 @@ class OutletSpider(Spider):
             return
         for url in self.start_urls:
             # An entry point may be an article itself (parse recognises it): it must not fail unaccounted.
-            is_article = bool(self.outlet.article_re.search(path_of(url)))
-            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else None)
+            is_article = bool(self.outlet.article_re.search(self.site_path(url)))
+            if is_article:
+                self.crawler.stats.inc_value(LINKED)
+            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else self.entry_failed)
+
+    def site_path(self, url: str) -> str:
+        """What the outlet's patterns match: ``path_of`` the URL, below the copy's prefix on its host."""
+        path = path_of(url)
+        for prefix in self.prefixes.get(urlsplit(url).hostname, ()):
+            if prefix and (path == prefix or path.startswith(prefix + "/")):
+                return path[len(prefix):] or "/"
+        return path
 
     def parse(self, response: Response) -> Iterator[Request | Page]:
         """An entry point or listing: a sitemap, a feed or an HTML page of links."""
@@ -140,7 +176,7 @@ class OutletSpider(Spider):
         elif root_name in _FEED_ROOTS:
             yield from self.follow_all(response, feed_links(body))
         elif isinstance(response, TextResponse):
-            if self.outlet.article_re.search(path_of(response.url)):
+            if self.outlet.article_re.search(self.site_path(response.url)):
                 yield from self.parse_article(response)
                 return
             yield from self.follow_all(response, response.css("a::attr(href)").getall())
@@ -175,11 +211,15 @@ class OutletSpider(Spider):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.hostname not in self.allowed_hosts:
             return
-        path = path_of(url)
+        path = self.site_path(url)
         if not listing and self.outlet.article_re.search(path):
+            self.crawler.stats.inc_value(LINKED)
             yield Request(url, callback=self.parse_article, errback=self.article_failed)
         elif listing or self.outlet.listing_re.search(path):
             yield Request(url, callback=self.parse)
+        else:
+            self.unfitting_links += 1
+            self.unfitting_example = self.unfitting_example or path
 
     def parse_archive_index(self, response: Response) -> Iterator[Request]:
         """A CDX answer: a snapshot request per article capture, and the search for its next page."""
@@ -196,6 +236,30 @@ class OutletSpider(Spider):
         if ORIGINAL_URL in response.meta:
             page.provenance = {**(page.provenance or {}), **snapshot_provenance(response.url)}
         yield page
+
+    def entry_failed(self, failure: Failure) -> None:
+        """Errback of entry points that are not articles: one line saying why, no traceback."""
+        request = failure.request
+        reason = failure_reason(failure, request, self.settings)
+        self.failed_entries[request.url] = reason
+        self.logger.warning("Entry point %s failed: %s", request.url, reason)
+
+    def closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        if reason != "finished" or stats.get_value(LINKED) or stats.get_value(STAT("pages")):
+            return
+        if self.failed_entries and len(self.failed_entries) == len(set(self.start_urls)):
+            why = "every entry point failed: " + "; ".join(f"{u}: {r}" for u, r in self.failed_entries.items())
+        elif self.unfitting_links:
+            prefixes = sorted({p for found in self.prefixes.values() for p in found if p})
+            below = f" below the prefix {', '.join(prefixes)}" if prefixes else ""
+            why = (f"none of the {self.unfitting_links} links found on its host fits the outlet's article or "
+                   f"listing patterns (the first: {self.unfitting_example}{below})")
+        else:
+            why = "its entry points hold no link to an article (" + ", ".join(self.start_urls) + ")"
+        line = f"{self.name}: the crawl reached no article page: {why}"
+        self.logger.error(line)
+        stats.set_value(FAILED, line)
 
     def article_failed(self, failure: Failure) -> Iterator[Page]:
         """Errback of article requests: the failure becomes a page the chain quarantines with the reason."""
@@ -291,6 +355,23 @@ def failure_reason(failure: Failure, request: Request, settings: Any) -> str:
     if isinstance(exc, CannotResolveHostError):
         return f"the host name could not be resolved{after}"
     return f"the download failed: {exc or type(exc).__name__}{after}"
+
+
+def copy_prefix(outlet: Outlet, url: str) -> str:
+    """The path prefix under which ``url``, an entry point given with start_url, serves a copy of the
+    outlet: the shortest leading folder after which the rest of the path is one of the outlet's own
+    entry points or fits its patterns (``/sputnik`` for ``http://host/sputnik/export/rss2/archive/index.xml``).
+    An entry point that fits nothing is taken as a page at the root of the copy: its folder is the prefix
+    (``/sputnik`` for ``http://host/sputnik/``)."""
+    path = path_of(url)
+    own = {path_of(u) for u in outlet.start_urls}
+    segments = urlsplit(url).path.split("/")
+    for end in range(1, len(segments)):
+        prefix = "/".join(segments[:end])
+        rest = path[len(prefix):] or "/"
+        if rest in own or outlet.article_re.search(rest) or outlet.listing_re.search(rest):
+            return prefix
+    return urlsplit(url).path.rsplit("/", 1)[0]
 
 
 def path_of(url: str) -> str:
