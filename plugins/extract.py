@@ -329,10 +329,12 @@ def strip_site_name(title: str | None, site_name: str | None, outlet: Outlet | N
     if not title:
         return None
     title = " ".join(title.split())
+    # Padded, so that a title that is only " - Site" (a page whose headline is empty) is no title at all.
+    padded = " " + title
     for name in filter(None, (site_name, outlet.title if outlet else None)):
         for sep in (" | ", " - ", " – ", " — "):
-            if title.lower().endswith((sep + name).lower()):
-                return title[: -len(sep + name)].strip()
+            if padded.lower().endswith((sep + name).lower()):
+                return padded[: -len(sep + name)].strip() or None
     return title
 
 
