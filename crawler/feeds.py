@@ -10,8 +10,13 @@ Three pieces, each for one way a kill (SIGKILL, power loss, OOM killer) can dama
   kill between the two would leave a record that the store calls seen and no feed holds, and no later crawl
   would export it again. The journal keeps each record from just before the store remembers it until the
   feed holds it; the next crawl appends to the feed what the store knows and the feed lacks.
-- With a ``JOBDIR`` (see ``crawler.extensions``), a resumed job appends to a feed given with ``-O`` instead
-  of overwriting the part its first run wrote.
+- A feed given with ``-O`` is appended to instead of overwritten when the run writing it before was
+  killed (its ``<feed>.running`` mark is still there) or, with a ``JOBDIR`` (see ``crawler.extensions``),
+  when the job resumes: the deduplication store remembers what that run exported, so overwriting the feed
+  would lose those records for good.
+
+What a feed is comes from its Scrapy format (``-o x.jsonl``, ``x.jl``, ``-s FEEDS=...`` with ``format``),
+never from its file name: every format Scrapy writes with its JSON Lines exporter is line based.
 """
 
 from __future__ import annotations
@@ -26,16 +31,35 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.settings import Settings
 from scrapy.utils.job import job_dir
+from scrapy.utils.misc import load_object
 
 from plugins.hookspecs import hookimpl
 
 logger = logging.getLogger(__name__)
 
-JSON_LINES = ("jsonlines", "jl")
 # The file in a job directory that lists the feeds the job has started (one path a line).
 JOB_FEEDS = "feeds.started"
+
+
+def is_json_lines(options: dict[str, Any] | None, settings: Any) -> bool:
+    """Whether a feed with these options is written by Scrapy's JSON Lines exporter (formats ``jsonlines``,
+    ``jsonl``, ``jl``, or any a project maps to it in ``FEED_EXPORTERS``)."""
+    name = (options or {}).get("format")
+    exporter = settings.getwithbase("FEED_EXPORTERS").get(name) if name else None
+    if exporter is None:
+        return False
+    exporter = load_object(exporter) if isinstance(exporter, str) else exporter
+    return isinstance(exporter, type) and issubclass(exporter, JsonLinesItemExporter)
+
+
+def companion(feed: str | Path, suffix: str) -> Path:
+    """A file that belongs to a feed (its journal, its running mark): ``<feed><suffix>`` beside it."""
+    feed = Path(feed)
+    return feed.with_name(feed.name + suffix)
 
 
 def trim_partial_line(path: Path) -> int:
@@ -80,14 +104,17 @@ class DurableFileFeedStorage(FileFeedStorage):
     """Scrapy's local file storage, with items synced to disk as they are written, an unfinished last
     line trimmed before appending, and ``-O`` turned into appending when a ``JOBDIR`` job resumes."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str | None = None) -> None:
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str | None = None,
+                 line_based: bool | None = None) -> None:
         super().__init__(uri, feed_options=feed_options)
-        self.line_based = (feed_options or {}).get("format") in JSON_LINES
+        self.line_based = is_json_lines(feed_options, Settings()) if line_based is None else line_based
         self.jobdir = Path(jobdir) if jobdir else None
+        self.running = companion(self.path, ".running")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
-        return cls(uri, feed_options=feed_options, jobdir=job_dir(crawler.settings))
+        return cls(uri, feed_options=feed_options, jobdir=job_dir(crawler.settings),
+                   line_based=is_json_lines(feed_options, crawler.settings))
 
     def resumed(self, jobdir: Path) -> bool:
         """Whether this job opened this feed before; records that it does now. (Asked when the file is
@@ -106,9 +133,18 @@ class DurableFileFeedStorage(FileFeedStorage):
         if self.jobdir and self.write_mode == "wb" and self.resumed(self.jobdir):
             logger.info("Resuming the job in %s: appending to %s instead of overwriting it", self.jobdir, path)
             self.write_mode = "ab"
+        elif self.write_mode == "wb" and self.running.exists() and path.exists():
+            logger.warning("The last run writing %s was killed before it finished: appending to it instead of "
+                           "overwriting what it exported", path)
+            self.write_mode = "ab"
         if self.write_mode == "ab" and self.line_based:
             trim_partial_line(path)
+        self.running.touch()
         return SyncedFile(path, self.write_mode)
+
+    def store(self, file: Any) -> None:
+        super().store(file)  # closes the file: every item is in it
+        self.running.unlink(missing_ok=True)
 
 
 def record_key(record: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -144,7 +180,7 @@ class FeedJournal:
 
     def __init__(self, feed: str | Path) -> None:
         self.feed = Path(feed)
-        self.path = self.feed.with_name(self.feed.name + ".pending")
+        self.path = companion(self.feed, ".pending")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.waiting: set[tuple[Any, Any, Any]] = set()
 

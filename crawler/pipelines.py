@@ -11,7 +11,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.feeds import JSON_LINES, FeedJournal, trim_partial_line
+from crawler.feeds import FeedJournal, is_json_lines, trim_partial_line
 from plugins.chain import STAT, Chain
 from plugins.export import quarantine_path
 from plugins.model import Page
@@ -34,7 +34,7 @@ class HookChainPipeline:
         self.chain = Chain(self.crawler.settings, self.crawler.stats, feed_path=feed)
         self.chain.open()
         trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
-        if feed and options.get("format") in JSON_LINES:
+        if feed and is_json_lines(options, self.crawler.settings):
             # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
             journal = FeedJournal(feed)
             journal.recover(self.chain)

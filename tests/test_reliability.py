@@ -375,15 +375,33 @@ def test_a_resumed_job_appends_to_a_feed_it_was_told_to_overwrite(tmp_path: Path
     jobdir.mkdir()
     feed.write_bytes(b'{"id": "0"}\n')  # from an earlier job: the first run overwrites it
     options = {"format": "jsonlines", "overwrite": True}
-    for line in (b'{"id": "1"}\n', b'{"id": "2"}\n'):
+    for line in (b'{"id": "1"}\n', b'{"id": "2"}\n'):  # a run stopped cleanly, then resumed
         DurableFileFeedStorage(str(feed), feed_options=options, jobdir=str(jobdir))  # Scrapy's check that it can
         storage = DurableFileFeedStorage(str(feed), feed_options=options, jobdir=str(jobdir))
-        with storage.open(None) as handle:
-            handle.write(line)
+        handle = storage.open(None)
+        handle.write(line)
+        storage.store(handle)
     assert [r["id"] for r in read_jsonl(feed)] == ["1", "2"]
-    with DurableFileFeedStorage(str(feed), feed_options=options).open(None) as handle:  # a new run, no job
-        handle.write(b'{"id": "3"}\n')
+    storage = DurableFileFeedStorage(str(feed), feed_options=options)  # a new run, no job
+    handle = storage.open(None)
+    handle.write(b'{"id": "3"}\n')
+    storage.store(handle)
     assert [r["id"] for r in read_jsonl(feed)] == ["3"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonlines", "jl"])
+def test_a_feed_whose_last_run_was_killed_is_appended_to_not_overwritten(tmp_path: Path, fmt: str):
+    feed = tmp_path / "feed.out"  # the format, not the file name, says it is JSON Lines
+    feed.write_bytes(b'{"id": "0"}\n')  # from a finished earlier run: overwritten
+    options = {"format": fmt, "overwrite": True}
+    killed = DurableFileFeedStorage(str(feed), feed_options=options)
+    killed.open(None).write(b'{"id": "1"}\n{"id": "2", "bo')  # killed in the middle of its second item
+    rerun = DurableFileFeedStorage(str(feed), feed_options=options)
+    handle = rerun.open(None)
+    handle.write(b'{"id": "2"}\n')
+    rerun.store(handle)
+    assert [r["id"] for r in read_jsonl(feed)] == ["1", "2"]
+    assert not list(tmp_path.glob("*.running"))
 
 
 def journal_chain(tmp_path: Path) -> Chain:
