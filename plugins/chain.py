@@ -145,8 +145,9 @@ class Chain:
     @staticmethod
     def record_from(draft: Draft) -> dict[str, Any]:
         page = draft.page
-        canonical = canonical_url(draft.canonical_url or page.url)
-        record_id = article_id(canonical)
+        kept = page.kept or {}
+        canonical = kept.get("canonical_url") or canonical_url(draft.canonical_url or page.url)
+        record_id = kept.get("id") or article_id(canonical)
         return {
             "schema_version": SCHEMA_VERSION,
             "id": record_id,
@@ -166,4 +167,4 @@ class Chain:
             "cluster": record_id,
             "duplicate_of": None,
             "provenance": None,
-        }
+        } | kept

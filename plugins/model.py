@@ -36,6 +36,9 @@ class Page:
     problem: str | None = None
     # An already parsed lxml document, so a page the spider parsed is not parsed twice.
     tree: Any = field(default=None, repr=False)
+    # Fields of an exported record read back by ``scrapy process`` that the record keeps as they were (its
+    # id, canonical_url, provenance, authors, tags, images): re-processing changes only what the chain decides.
+    kept: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass
