@@ -163,3 +163,25 @@ def test_reprocessing_an_exported_feed_keeps_every_id_and_cluster(tmp_path: Path
     result = run_scrapy("process", str(first), "-O", str(second), "-s", f"DEDUP_STORE={tmp_path / 'b.sqlite'}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert read_jsonl(second) == exported
+
+
+def test_deeply_nested_input_never_stops_the_run(tmp_path: Path):
+    """A line of JSON nested 100,000 deep is a bad line with its reason; a saved page with 50,000 nested divs
+    is still read; every line after them is processed."""
+    title, paragraphs = story(9)
+    deep_page = article_html(title, paragraphs).replace(
+        '<div class="entry-content">', '<div class="entry-content">' + "<div>" * 50_000 + "</div>" * 50_000)
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"url": "https://news.example/deep", "body": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+        + json.dumps({"url": "https://southfront.press/nested-divs/", "outlet": "southfront", "html": deep_page}) + "\n"
+        + "".join(json.dumps({"url": f"https://news.example/after/{i}", "body": f"Clashes near Idlib, report {i}. "
+                              f"Fighting went on for {i} hours."}) + "\n" for i in range(3)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run_scrapy("process", str(source), "-O", str(out), "-s", f"DEDUP_STORE={tmp_path / 's.sqlite'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "in.jsonl:1: line 1 is JSON nested too deeply to read" in result.stderr
+    records = read_jsonl(out)
+    assert [r["url"] for r in records] == ["https://southfront.press/nested-divs/",
+                                           *(f"https://news.example/after/{i}" for i in range(3))]
+    assert paragraphs[2] in records[0]["body"]

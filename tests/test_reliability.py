@@ -43,6 +43,9 @@ BOMB_ENTITIES = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in ra
 BOMB_DTD = f'<!DOCTYPE bomb [<!ENTITY lol0 "lol">{BOMB_ENTITIES}<!ENTITY xxe SYSTEM "file:///etc/passwd">' \
            '<!ENTITY leak SYSTEM "{base}/xxe-leak">]>'
 DEPTH_LIMIT = project_settings.DEPTH_LIMIT
+HOSTILE_JSON_LD = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "' + "x" * 5_000
+                   + '", "keywords": ' + json.dumps([f"tag {i}" for i in range(5_000)]) + ', "author": '
+                   + json.dumps([{"name": f"Author {i}"} for i in range(2_000)]) + "}</script>")
 
 
 @dataclass
@@ -105,6 +108,14 @@ def cases(base: str) -> list[Case]:
         Case("/redirects-without-end/", lambda handler, n: redirect(f"/redirects-without-end/?n={hops(handler) + 1}")(
             handler, n), "more than 5 redirects (REDIRECT_MAX_TIMES)"),
         Case("/redirects-in-a-loop/", redirect("/loop-back-page/"), "redirects in a loop"),
+        Case("/login-wall-page/", page(article_html("Rival factions clash in Idlib", [
+            "Fighting broke out between two factions.", "Sign in to continue reading this article."])),
+             "the page is a login wall, not an article: it says 'Sign in to continue'"),
+        Case("/captcha-bot-check-page/", page(article_html("southfront.press", [
+            "Please verify you are a human", "Press & Hold to confirm you are a human (and not a bot)."])),
+             "the page is a captcha or bot check, not an article"),
+        Case("/oversized-json-ld-page/", page(article_html(title, paragraphs, head=HOSTILE_JSON_LD)),
+             "the tags has 5000 entries, more than any real article's (100"),
     ]
     fixed = [
         Case("/declared-latin1-really-utf8/", page(arabic(charset=None), content_type="text/html; charset=iso-8859-1"),
@@ -117,6 +128,13 @@ def cases(base: str) -> list[Case]:
         Case("/server-error-then-recovers/", failing(2, page("busy", status=503), good(300)), "exported",
              story(300)[1][0]),
         Case("/dropped-then-recovers/", failing(1, dropped, good(301)), "exported", story(301)[1][0]),
+        # Nesting deeper than any parser's limit, before the article's text: the article is still read.
+        Case("/fifty-thousand-nested-divs/", page(article_html(*story(302)).replace(
+            '<div class="entry-content">', '<div class="entry-content">' + "<div>" * 50_000 + "</div>" * 50_000)),
+             "exported", story(302)[1][2]),
+        Case("/json-ld-nested-100000-deep/", page(article_html(*story(303), head='<script type="application/ld+json">'
+                                                               + "[" * 100_000 + "]" * 100_000 + "</script>")),
+             "exported", story(303)[1][2]),
     ]
     # A third of the article pages are bad.
     normal = [Case(f"/report-number-{i}/", good(i), "exported", story(i)[1][0])
@@ -446,3 +464,39 @@ def test_a_record_killed_before_the_store_remembered_it_is_left_to_the_next_craw
     assert FeedJournal(feed).recover(chain) == 0
     chain.close()
     assert not feed.exists()
+
+
+# --- walls and bounds (plugins/sanity.py) ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("paragraphs", "kind"), [
+    (["Rebels and government forces clashed near Idlib on Monday.", "Subscribe to continue reading."], "a paywall"),
+    (["You have reached your free article limit. Already a subscriber? Log in."], "a paywall"),
+    (["You must be logged in to view this content."], "a login wall"),
+    (["Checking your browser before accessing southfront.press.", "This process is automatic."],
+     "a captcha or bot check"),
+    (["Enable JavaScript and cookies to continue"], "a captcha or bot check"),
+    (["We value your privacy", "We and our 842 partners store and access information on your device."],
+     "a cookie consent page"),
+])
+def test_walls_are_quarantined_not_exported(chain: Chain, paragraphs: list[str], kind: str):
+    outcome = chain.process(Page(url="https://southfront.press/a-wall/", outlet=OUTLET,
+                                 html=article_html("Fighting in Idlib", paragraphs)))
+    assert outcome.status == "quarantined"
+    assert any(f"the page is {kind}, not an article" in reason for reason in outcome.reasons), outcome.reasons
+
+
+def test_an_article_that_mentions_a_wall_phrase_is_still_exported(chain: Chain):
+    title, paragraphs = story(7)
+    long_paragraph = " ".join(paragraphs * 12)  # a full-length article ...
+    outcome = chain.process(Page(url="https://southfront.press/long-one/", outlet=OUTLET, html=article_html(
+        title, [long_paragraph, "Subscribers can sign in to continue reading our archive."])))  # ... with a footer
+    assert outcome.status == "exported", outcome.reasons
+
+
+def test_fields_beyond_any_real_article_are_quarantined_with_the_reason(chain: Chain):
+    title, paragraphs = story(8)
+    outcome = chain.process(Page(url="https://southfront.press/hostile-metadata/", outlet=OUTLET,
+                                 html=article_html(title, paragraphs, head=HOSTILE_JSON_LD)))
+    assert outcome.status == "quarantined"
+    assert [reason.split(",")[0] for reason in outcome.reasons] == [
+        "the title has 5000 characters", "the authors has 2000 entries", "the tags has 5000 entries"]
