@@ -500,3 +500,31 @@ def test_fields_beyond_any_real_article_are_quarantined_with_the_reason(chain: C
     assert outcome.status == "quarantined"
     assert [reason.split(",")[0] for reason in outcome.reasons] == [
         "the title has 5000 characters", "the authors has 2000 entries", "the tags has 5000 entries"]
+
+
+# --- feeds and sitemaps: parsed safely and completely ----------------------------------------------------
+
+def test_feeds_and_sitemaps_with_entity_bombs_and_long_prologs_are_still_read(tmp_path: Path):
+    """A billion-laughs DOCTYPE (and external entities) before the items, and a prolog far longer than any
+    sniffing window: nothing expanded or fetched, and every item still followed."""
+    prolog = '<?xml version="1.0"?><!-- ' + "a long licence comment " * 400 + '-->'
+    def bomb(base: str) -> str:
+        return prolog + BOMB_DTD.format(base=base)
+    routes = {f"/report-number-{i}/": good(i) for i in range(1, 7)}
+    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
+    with FaultyServer(routes) as server:
+        base = server.base_url
+        server.routes["/feed/"] = page(bomb(base) + "<rss><channel><item><title>&lol9;</title><link>&xxe;</link></item>"
+                                       + "".join(f"<item><title>&lol9;</title><link>{base}/report-number-{i}/</link></item>"
+                                                 for i in (1, 2, 3)) + "</channel></rss>", "application/rss+xml")
+        server.routes["/sitemap.xml"] = page(bomb(base) + "<urlset><url><loc>&leak;</loc></url>" + "".join(
+            f"<url><loc>{base}/report-number-{i}/</loc><lastmod>&lol9;</lastmod></url>" for i in (4, 5, 6))
+                                             + "</urlset>", "application/xml")
+        feed = tmp_path / "feed.jsonl"
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={base}/feed/,{base}/sitemap.xml", "-O", str(feed),
+                            "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST)
+        assert server.requested("/xxe-leak") == 0
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(path(r["url"]) for r in read_jsonl(feed)) == [f"/report-number-{i}/" for i in range(1, 7)]
+    assert "lollol" not in feed.read_text()
+    assert "declares a document type" in result.stderr

@@ -31,14 +31,41 @@ from plugins.model import Outlet, Page
 from plugins.urls import without_tracking
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
-# The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions, comments
-# and a document type declaration (with its internal subset, where entity bombs live: parsed safely below).
-_XML_START = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*<(?P<root>[\w:]+)",
-    re.DOTALL,
-)
-# Feeds are parsed without entity resolution or network access: feeds are untrusted input.
+# Feeds are parsed without entity resolution or network access: feeds are untrusted input. (The document type
+# declaration, where entity bombs and external entities live, is cut off before parsing: see xml_prolog.)
 _FEED_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+_XML_NAME = re.compile(rb"[\w:.-]+")
+
+
+def xml_prolog(body: bytes) -> tuple[str, int, int]:
+    """The root element's name of an XML document (empty when ``body`` is not XML) and where its document
+    type declaration starts and ends (equal when it has none). The prolog (byte-order mark, XML declaration,
+    processing instructions, comments, DOCTYPE with its internal subset) is skipped however long it is."""
+    at, doctype = (3 if body.startswith(b"\xef\xbb\xbf") else 0), (0, 0)
+    while True:
+        while at < len(body) and body[at] in b" \t\r\n":
+            at += 1
+        if body.startswith(b"<?", at):
+            end = body.find(b"?>", at)
+            at = -1 if end < 0 else end + 2
+        elif body.startswith(b"<!--", at):
+            end = body.find(b"-->", at + 4)
+            at = -1 if end < 0 else end + 3
+        elif body[at:at + 9].upper() == b"<!DOCTYPE":
+            start = at
+            bracket, close = body.find(b"[", at), body.find(b">", at)
+            if 0 <= bracket < close:  # an internal subset: it ends at "]", then ">"
+                end = body.find(b"]", bracket)
+                close = -1 if end < 0 else body.find(b">", end)
+            at = -1 if close < 0 else close + 1
+            doctype = (start, at)
+        elif body.startswith(b"<", at):
+            name = _XML_NAME.match(body, at + 1)
+            return (name.group().split(b":")[-1].decode("ascii", "replace") if name else ""), *doctype
+        else:
+            return "", 0, 0
+        if at < 0:
+            return "", 0, 0
 
 
 def use_default_feed(settings: Any) -> None:
@@ -102,8 +129,12 @@ class OutletSpider(Spider):
     def parse(self, response: Response) -> Iterator[Request | Page]:
         """An entry point or listing: a sitemap, a feed or an HTML page of links."""
         body = self.unzipped(response)
-        root = _XML_START.match(body[:2048])
-        root_name = root.group("root").split(b":")[-1].decode("ascii", "replace") if root else ""
+        root_name, doctype_start, doctype_end = xml_prolog(body)
+        if doctype_end > doctype_start and root_name in ("urlset", "sitemapindex", *_FEED_ROOTS):
+            # Entity declarations have no place in a feed or sitemap; entity bombs and external entities do.
+            self.logger.warning("%s declares a document type (%d bytes): read without it, entities unexpanded",
+                                response.url, doctype_end - doctype_start)
+            body = body[:doctype_start] + body[doctype_end:]
         if root_name in ("urlset", "sitemapindex"):
             yield from self.follow_sitemap(response, body)
         elif root_name in _FEED_ROOTS:
