@@ -25,7 +25,7 @@ from scrapy.settings import Settings
 from crawler import settings as project_settings
 from crawler.pipelines import SUMMARY_LINE
 from crawler.feeds import DurableFileFeedStorage, FeedJournal, record_key
-from crawler.middlewares import AddressGuardMiddleware, private_address
+from crawler.middlewares import AddressGuardMiddleware, origin, private_address
 from crawler.pipelines import HookChainPipeline
 from plugins.chain import STAT, Chain, SimpleStats
 from plugins.export import validator
@@ -359,7 +359,7 @@ class FakeCrawler:
 
 class FakeSpider:
     def __init__(self, explicit=(), allowed=("southfront.press",)) -> None:
-        self.explicit_hosts = frozenset(explicit)
+        self.explicit_origins = frozenset(map(origin, explicit))
         self.allowed_domains = list(allowed)
 
 
@@ -367,14 +367,53 @@ class FakeSpider:
     ("https://southfront.press/a-b-c/", (), False),
     ("https://www.southfront.press/a-b-c/", (), False),  # a subdomain of the outlet's, as Scrapy allows
     ("http://127.0.0.1:8000/a-b-c/", (), True),
-    ("http://127.0.0.1:8000/a-b-c/", ("127.0.0.1",), False),  # the host of an explicit -a start_url
-    ("http://localhost:8000/a-b-c/", ("127.0.0.1",), True),
+    ("http://127.0.0.1:8000/a-b-c/", ("http://127.0.0.1:8000/feed/",), False),  # an explicit -a start_url's origin
+    ("http://127.0.0.1:8001/a-b-c/", ("http://127.0.0.1:8000/feed/",), True),  # another port on its host
+    ("https://127.0.0.1:8000/a-b-c/", ("http://127.0.0.1:8000/feed/",), True),  # another scheme
+    ("http://localhost/a-b-c/", ("http://localhost:80/",), False),  # the default port, written or not
+    ("http://localhost:8000/a-b-c/", ("http://127.0.0.1:8000/",), True),
     ("http://evil.example/a-b-c/", (), True),
     ("ftp://southfront.press/a-b-c/", (), True),
 ])
 def test_the_guard_refuses_what_the_crawl_must_not_fetch(url: str, explicit: tuple, refused: bool):
-    guard = AddressGuardMiddleware(FakeCrawler(FakeSpider(explicit, ["southfront.press", *explicit])))
+    hosts = [origin(u)[1] for u in explicit]
+    guard = AddressGuardMiddleware(FakeCrawler(FakeSpider(explicit, ["southfront.press", *hosts])))
     assert bool(guard.refusal(url)) == refused
+
+
+def test_redirects_to_other_ports_and_to_names_resolving_to_private_addresses_are_refused(tmp_path: Path):
+    """The start URL's host name resolves (fake DNS, as no test may use real DNS) to this machine, and only
+    its exact origin may be fetched: a redirect to another port on it, or to a subdomain of it that resolves
+    to the cloud metadata address, is refused before anything connects there, and the article quarantined."""
+    with FaultyServer({"/internal-admin-page/": good(2)}) as internal, FaultyServer() as server:
+        port, other = (urlsplit(s.base_url).port for s in (server, internal))
+        mirror = f"http://mirror.test:{port}"
+        server.routes.update({
+            "/robots.txt": page("User-agent: *\nAllow: /\n", content_type="text/plain"),
+            "/feed/": page("<rss><channel>" + "".join(f"<item><link>{mirror}{p}</link></item>" for p in (
+                "/report-number-1/", "/redirects-to-another-port/", "/redirects-to-a-name-for-metadata/",
+                "/redirects-to-the-same-host-by-ip/")) + "</channel></rss>", "application/rss+xml"),
+            "/report-number-1/": good(1),
+            "/redirects-to-another-port/": redirect(f"http://mirror.test:{other}/internal-admin-page/"),
+            "/redirects-to-a-name-for-metadata/": redirect(f"http://metadata.mirror.test:{port}/latest/meta-data/"),
+            "/redirects-to-the-same-host-by-ip/": redirect(f"http://127.0.0.1:{port}/report-number-1/"),
+        })
+        feed = tmp_path / "feed.jsonl"
+        dns = json.dumps({"mirror.test": "127.0.0.1", "metadata.mirror.test": "169.254.169.254"})
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={mirror}/feed/", "-O", str(feed),
+                            "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", "-s", f"FAKE_DNS={dns}",
+                            "-s", "TWISTED_DNS_RESOLVER=tests.faulty_server.FakeResolver", *FAST)
+        assert internal.requested("/internal-admin-page/") == 0
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [path(r["url"]) for r in read_jsonl(feed)] == ["/report-number-1/"]
+    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    assert reasons == {
+        "/redirects-to-another-port/": "not fetched: mirror.test resolves to 127.0.0.1, a loopback address",
+        "/redirects-to-a-name-for-metadata/":
+            "not fetched: metadata.mirror.test resolves to 169.254.169.254, a link-local address",
+        "/redirects-to-the-same-host-by-ip/":
+            f"not followed: the page redirects to http://127.0.0.1:{port}/report-number-1/, 127.0.0.1 is a loopback address",
+    }
 
 
 # --- feeds that survive a kill -----------------------------------------------------------------------

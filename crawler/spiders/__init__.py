@@ -27,6 +27,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler.middlewares import origin
 from plugins.model import Outlet, Page
 from plugins.urls import without_tracking
 
@@ -103,8 +104,9 @@ class OutletSpider(Spider):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"start_url must be an http(s) URL with a host, not {url!r}")
         hosts = {urlsplit(u).hostname for u in self.start_urls}
-        # Hosts the user named; crawler.middlewares lets them be private addresses (a local mirror).
-        self.explicit_hosts = frozenset(hosts) if start_url else frozenset()
+        # The exact origins (scheme, host, port) the user named; crawler.middlewares lets them, and only
+        # them, be private addresses (a local mirror).
+        self.explicit_origins = frozenset(map(origin, self.start_urls)) if start_url else frozenset()
         if not start_url:
             hosts |= set(self.outlet.domains)
         self.allowed_hosts = {h for h in hosts if h}
