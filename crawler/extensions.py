@@ -10,6 +10,9 @@ as running was killed: its queue and ``requests.seen`` are discarded and the cra
 entry points. What it does not fetch again is every article whose outcome is already kept: the filter
 notes an article request in ``articles.done`` only once its record is in the feed (``item_scraped`` is
 sent after the feed export wrote it), in quarantine or counted as a duplicate (``item_dropped``).
+
+The filter never drops an article request that a redirect made (``meta["article"]`` and ``redirect_urls``):
+dropped, the article would be in neither the feed, the quarantine nor the duplicate count.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ class JobDupeFilter(RFPDupeFilter):
         return dupefilter
 
     def request_seen(self, request: Request) -> bool:
+        if request.meta.get("article") and request.meta.get("redirect_urls"):
+            # An article that redirects to a page crawled already must still end as an outcome (a
+            # duplicate, when the chain meets the page again), not vanish in the scheduler.
+            super().request_seen(request)
+            return False
         done = bool(self.done) and self.fingerprinter.fingerprint(request) in self.done
         return done or super().request_seen(request)
 

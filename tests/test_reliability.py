@@ -567,3 +567,48 @@ def test_feeds_and_sitemaps_with_entity_bombs_and_long_prologs_are_still_read(tm
     assert sorted(path(r["url"]) for r in read_jsonl(feed)) == [f"/report-number-{i}/" for i in range(1, 7)]
     assert "lollol" not in feed.read_text()
     assert "declares a document type" in result.stderr
+
+
+# --- every article request ends as one outcome ---------------------------------------------------------
+
+def meta_refresh(target: str) -> Reply:
+    return page(f'<html><head><meta http-equiv="refresh" content="0; url={target}"><title>Moved</title></head>'
+                '<body><p>This article has moved.</p></body></html>')
+
+
+def test_articles_that_refresh_or_redirect_elsewhere_are_accounted_for(tmp_path: Path):
+    """Meta refreshes and redirects to a page crawled already, to a listing, to another site: each article
+    page the crawl reached is exported, quarantined with the reason or counted as a duplicate."""
+    routes = {
+        "/robots.txt": page("User-agent: *\nAllow: /\n", content_type="text/plain"),
+        "/report-number-1/": good(1), "/report-number-2/": good(2),
+        "/refreshes-to-a-crawled-article/": meta_refresh("/report-number-1/"),
+        "/redirects-to-a-crawled-article/": redirect("/report-number-1/", status=301),
+        "/refreshes-to-a-new-article/": meta_refresh("/report-number-2/"),
+        "/refreshes-to-the-feed/": meta_refresh("/feed/"),
+        "/refreshes-to-another-site/": meta_refresh("http://evil.example/report-number-3/"),
+        "/refreshes-to-cloud-metadata/": meta_refresh("http://169.254.169.254/latest/meta-data/"),
+    }
+    links = ["/report-number-1/", *[p for p in routes if p.startswith(("/refreshes", "/redirects"))]]
+    with FaultyServer(routes) as server:
+        server.routes["/feed/"] = page("<rss><channel>" + "".join(f"<item><link>{server.base_url}{link}</link></item>"
+                                                                  for link in links) + "</channel></rss>",
+                                       "application/rss+xml")
+        feed = tmp_path / "feed.jsonl"
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={server.base_url}/feed/", "-O", str(feed),
+                            "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST)
+        assert server.hosts() == {urlsplit(server.base_url).netloc}
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = SUMMARY_LINE.search(result.stderr)
+    assert summary and summary.groups()[1:] == ("7", "2", "3", "2"), summary and summary.group()
+    assert sorted(path(r["url"]) for r in read_jsonl(feed)) == ["/report-number-1/", "/report-number-2/"]
+    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    base = server.base_url
+    assert reasons == {
+        "/refreshes-to-the-feed/": f"not an article: the page refreshes to {base}/feed/, which is not an article "
+                                   "page of the outlet",
+        "/refreshes-to-another-site/": "not followed: the page refreshes to http://evil.example/report-number-3/, "
+                                       "another site than the one crawled",
+        "/refreshes-to-cloud-metadata/": "not followed: the page refreshes to http://169.254.169.254/latest/meta-data/,"
+                                         " another site than the one crawled",
+    }

@@ -24,6 +24,7 @@ from scrapy.exceptions import (
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
+from scrapy.utils.response import get_meta_refresh
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -116,6 +117,10 @@ class OutletSpider(Spider):
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         use_default_feed(settings)
+        # A <meta http-equiv=refresh> is followed by the spider itself (see refresh_target), so an article
+        # page that refreshes elsewhere ends as an outcome; Scrapy's middleware would hand the new request
+        # to the scheduler, whose duplicate and offsite filters drop it without a word.
+        settings.set("METAREFRESH_ENABLED", False, priority="spider")
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
@@ -126,7 +131,8 @@ class OutletSpider(Spider):
         for url in self.start_urls:
             # An entry point may be an article itself (parse recognises it): it must not fail unaccounted.
             is_article = bool(self.outlet.article_re.search(path_of(url)))
-            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else None)
+            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else None,
+                          meta={"article": is_article})
 
     def parse(self, response: Response) -> Iterator[Request | Page]:
         """An entry point or listing: a sitemap, a feed or an HTML page of links."""
@@ -145,6 +151,9 @@ class OutletSpider(Spider):
             if self.outlet.article_re.search(path_of(response.url)):
                 yield from self.parse_article(response)
                 return
+            target = self.refresh_target(response)
+            if target:
+                yield from self.follow_url(response, target)
             yield from self.follow_all(response, response.css("a::attr(href)").getall())
 
     def unzipped(self, response: Response) -> bytes:
@@ -179,14 +188,52 @@ class OutletSpider(Spider):
             return
         path = path_of(url)
         if not listing and self.outlet.article_re.search(path):
-            yield Request(url, callback=self.parse_article, errback=self.article_failed)
+            yield self.article_request(url)
         elif listing or self.outlet.listing_re.search(path):
             yield Request(url, callback=self.parse)
 
-    def parse_article(self, response: Response) -> Iterator[Page]:
+    def article_request(self, url: str, **meta: Any) -> Request:
+        """A request for an article page; ``meta["article"]`` lets the job's duplicate filter know it."""
+        return Request(url, callback=self.parse_article, errback=self.article_failed, meta={"article": True, **meta})
+
+    def refresh_target(self, response: TextResponse) -> str | None:
+        """Where a ``<meta http-equiv=refresh>`` sends the browser at once, as Scrapy's MetaRefreshMiddleware
+        reads it (METAREFRESH_IGNORE_TAGS, METAREFRESH_MAXDELAY); None for none, or for the page itself."""
+        try:
+            delay, url = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
+        except ValueError:
+            return None
+        if url is None or delay >= self.settings.getint("METAREFRESH_MAXDELAY") or url == response.url:
+            return None
+        return url
+
+    def follow_refresh(self, response: TextResponse, target: str) -> Iterator[Request | Page]:
+        """An article page that refreshes to ``target``: the article is the target's (fetched even if it
+        was crawled already, so the chain counts it a duplicate), or a page quarantined with the reason."""
+        reached = response.meta.get("redirect_urls") or []
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or parts.hostname not in self.allowed_hosts:
+            yield self.page(response.url, problem=f"not followed: the page refreshes to {target}, another site "
+                                                  "than the one crawled")
+        elif target in reached:
+            yield self.page(response.url, problem=f"not followed: the page refreshes in a loop (back to {target})")
+        elif len(reached) >= self.settings.getint("REDIRECT_MAX_TIMES"):
+            yield self.page(response.url, problem=f"not followed: more than {len(reached)} redirects (REDIRECT_MAX_TIMES)")
+        elif self.outlet.article_re.search(path_of(target)):
+            yield self.article_request(target, redirect_urls=[*reached, response.url], redirect_times=len(reached) + 1)
+        else:
+            yield self.page(response.url, problem=f"not an article: the page refreshes to {target}, which is not "
+                                                  "an article page of the outlet")
+            yield from self.follow_url(response, target)  # a listing is still worth reading
+
+    def parse_article(self, response: Response) -> Iterator[Page | Request]:
         if not isinstance(response, TextResponse):
             kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
             yield self.page(response.url, problem=f"the response is not a web page but {kind}")
+            return
+        target = self.refresh_target(response)
+        if target:
+            yield from self.follow_refresh(response, urljoin(response.url, target))
             return
         response = utf8_if_valid(response)
         try:
