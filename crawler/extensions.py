@@ -27,7 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Request
 
-from crawler.feeds import trim_partial_line
+from crawler.feeds import OutputFailed, OutputGuard, trim_partial_line
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class JobDupeFilter(RFPDupeFilter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JobDupeFilter:
         dupefilter = super().from_crawler(crawler)
+        dupefilter.crawler = crawler
         if dupefilter.jobdir:
             crawler.signals.connect(dupefilter.item_done, signal=signals.item_scraped)
             crawler.signals.connect(dupefilter.item_done, signal=signals.item_dropped)
@@ -79,11 +80,11 @@ class JobDupeFilter(RFPDupeFilter):
             # Scrapy saved the queue before closing the filter: the job can be resumed as Scrapy resumes it.
             (self.jobdir / RUNNING).unlink(missing_ok=True)
 
-    def item_done(self, item: Any, response: Any) -> None:
+    def item_done(self, item: Any, response: Any, exception: Any = None) -> None:
         """The article behind ``item`` has its outcome kept: never fetch it again in this job."""
         request = getattr(response, "request", None)  # a Response, or the Failure an errback turned into a page
-        if request is None:
-            return
+        if request is None or isinstance(exception, OutputFailed) or OutputGuard.of(self.crawler).failure:
+            return  # the output failed: the article's outcome may not be kept
         for url in (*request.meta.get("redirect_urls", ()), request.url):
             fingerprint = self.fingerprinter.fingerprint(request.replace(url=url))
             if fingerprint not in self.done:

@@ -15,6 +15,10 @@ Three pieces, each for one way a kill (SIGKILL, power loss, OOM killer) can dama
   when the job resumes: the deduplication store remembers what that run exported, so overwriting the feed
   would lose those records for good.
 
+A failure to write (a full disk, a read-only folder, a dead store) stops the run at once with one clear error
+and a non-zero exit status (``OutputGuard``): the journal then keeps every record the feed may lack, and
+the next run, once the output can be written, completes the feed.
+
 What a feed is comes from its Scrapy format (``-o x.jsonl``, ``x.jl``, ``-s FEEDS=...`` with ``format``),
 never from its file name: every format Scrapy writes with its JSON Lines exporter is line based.
 """
@@ -28,12 +32,14 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.job import job_dir
 from scrapy.utils.misc import load_object
 
@@ -43,6 +49,49 @@ logger = logging.getLogger(__name__)
 
 # The file in a job directory that lists the feeds the job has started (one path a line).
 JOB_FEEDS = "feeds.started"
+
+
+# The stat that says why a run stopped before its end; `scrapy crawl` and `scrapy process` exit non-zero with it.
+FAILURE_STAT = "failure"
+
+
+class OutputFailed(DropItem):
+    """An item that could not be kept because the run's output cannot be written; the run is stopping."""
+
+
+class OutputGuard:
+    """Stops a crawl at the first failure to write its output or state, with one clear error.
+
+    Every writer of the crawl reports to the one guard of its crawler (``OutputGuard.of(crawler)``). After
+    the failure, the feed takes no more items (they stay in the journal) and no article counts as done in a
+    ``JOBDIR`` job, so nothing the log or the store reports as exported goes missing.
+    """
+
+    # Every failure of this process's runs, for the commands' exit status (their crawlers are gone by then).
+    failures: ClassVar[list[str]] = []
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.failure: str | None = None
+
+    @classmethod
+    def of(cls, crawler: Any) -> OutputGuard:
+        guard = getattr(crawler, "output_guard", None)
+        if guard is None:
+            guard = crawler.output_guard = cls(crawler)
+        return guard
+
+    def fail(self, problem: str) -> None:
+        if self.failure:
+            return
+        self.failure = problem
+        self.failures.append(problem)
+        logger.error("Stopping: %s. Everything written so far is kept whole; run the same command again once "
+                     "the output can be written, and it completes the feed from its journal.", problem)
+        self.crawler.stats.set_value(FAILURE_STAT, problem)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and getattr(engine, "spider", None) is not None:
+            deferred_from_coro(engine.close_spider_async(reason="output_failed"))
 
 
 def is_json_lines(options: dict[str, Any] | None, settings: Any) -> bool:
@@ -89,14 +138,29 @@ def trim_partial_line(path: Path) -> int:
 
 class SyncedFile(io.FileIO):
     """An unbuffered file whose every ``write`` is complete and on disk when it returns. Item exporters
-    write one item per call, so a killed crawl loses at most the item being written."""
+    write one item per call, so a killed crawl loses at most the item being written. With a ``guard``, a
+    failed write stops the crawl and every later write to the file is refused quietly (the journal keeps
+    those items)."""
+
+    def __init__(self, path: Any, mode: str, guard: OutputGuard | None = None) -> None:
+        super().__init__(path, mode)
+        self.guard = guard
+        self.failed = False
 
     def write(self, data: Any) -> int:
+        if self.failed:
+            return 0
         view = memoryview(data).cast("B")
         done = 0
-        while done < len(view):  # a raw write may be partial
-            done += super().write(view[done:])
-        os.fsync(self.fileno())
+        try:
+            while done < len(view):  # a raw write may be partial
+                done += super().write(view[done:])
+            os.fsync(self.fileno())
+        except OSError as exc:
+            if not self.guard:
+                raise
+            self.failed = True
+            self.guard.fail(f"cannot write the feed {self.name}: {exc}")
         return done
 
 
@@ -105,16 +169,17 @@ class DurableFileFeedStorage(FileFeedStorage):
     line trimmed before appending, and ``-O`` turned into appending when a ``JOBDIR`` job resumes."""
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str | None = None,
-                 line_based: bool | None = None) -> None:
+                 line_based: bool | None = None, guard: OutputGuard | None = None) -> None:
         super().__init__(uri, feed_options=feed_options)
         self.line_based = is_json_lines(feed_options, Settings()) if line_based is None else line_based
         self.jobdir = Path(jobdir) if jobdir else None
         self.running = companion(self.path, ".running")
+        self.guard = guard
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
         return cls(uri, feed_options=feed_options, jobdir=job_dir(crawler.settings),
-                   line_based=is_json_lines(feed_options, crawler.settings))
+                   line_based=is_json_lines(feed_options, crawler.settings), guard=OutputGuard.of(crawler))
 
     def resumed(self, jobdir: Path) -> bool:
         """Whether this job opened this feed before; records that it does now. (Asked when the file is
@@ -140,11 +205,12 @@ class DurableFileFeedStorage(FileFeedStorage):
         if self.write_mode == "ab" and self.line_based:
             trim_partial_line(path)
         self.running.touch()
-        return SyncedFile(path, self.write_mode)
+        return SyncedFile(path, self.write_mode, self.guard)
 
     def store(self, file: Any) -> None:
-        super().store(file)  # closes the file: every item is in it
-        self.running.unlink(missing_ok=True)
+        super().store(file)  # closes the file
+        if not (self.guard and self.guard.failure):  # every item is in it
+            self.running.unlink(missing_ok=True)
 
 
 def record_key(record: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -178,11 +244,12 @@ class FeedJournal:
     journalled record that the feed does not hold after that size but the store knows as exported.
     """
 
-    def __init__(self, feed: str | Path) -> None:
+    def __init__(self, feed: str | Path, guard: OutputGuard | None = None) -> None:
         self.feed = Path(feed)
         self.path = companion(self.feed, ".pending")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.waiting: set[tuple[Any, Any, Any]] = set()
+        self.guard = guard
 
     def recover(self, chain: Any) -> int:
         """Append to the feed what an interrupted crawl recorded but never wrote; return how many."""
@@ -224,7 +291,10 @@ class FeedJournal:
         self.waiting.add(record_key(article))
 
     def written(self, item: Any) -> None:
-        """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now."""
+        """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now (unless
+        writing the feed failed: then the journal keeps everything for the next run)."""
+        if self.guard and self.guard.failure:
+            return
         if isinstance(item, dict):
             self.waiting.discard(record_key(item))
         if not self.waiting:

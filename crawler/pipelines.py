@@ -11,8 +11,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.feeds import FeedJournal, is_json_lines, trim_partial_line
-from plugins.chain import STAT, Chain
+from crawler.feeds import FeedJournal, OutputFailed, OutputGuard, is_json_lines, trim_partial_line
+from plugins.chain import STAT, Chain, StorageFailed
 from plugins.export import quarantine_path
 from plugins.model import Page
 
@@ -36,7 +36,7 @@ class HookChainPipeline:
         trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
         if feed and is_json_lines(options, self.crawler.settings):
             # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
-            journal = FeedJournal(feed)
+            journal = FeedJournal(feed, OutputGuard.of(self.crawler))
             journal.recover(self.chain)
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
@@ -48,7 +48,7 @@ class HookChainPipeline:
         name, stats = self.crawler.spider.name, self.crawler.stats
         logger.info(summary(name, stats))
         gap = unaccounted(stats)
-        if gap:
+        if gap and not OutputGuard.of(self.crawler).failure:  # after a failure, its error says what happened
             stats.set_value(STAT("unaccounted"), gap)
             logger.error("%s: %d article pages are unaccounted for: neither exported, quarantined nor counted "
                          "as duplicates (see the errors above)", name, gap)
@@ -57,7 +57,14 @@ class HookChainPipeline:
         if not isinstance(item, Page):
             return item
         assert self.chain is not None
-        outcome = self.chain.process(item)
+        guard = OutputGuard.of(self.crawler)
+        if guard.failure:
+            raise OutputFailed(f"not processed: the run is stopping ({guard.failure}) <{item.url}>")
+        try:
+            outcome = self.chain.process(item)
+        except StorageFailed as exc:
+            guard.fail(str(exc))
+            raise OutputFailed(f"not kept: {exc}") from exc
         if outcome.status == "exported":
             return outcome.record
         raise DropItem(f"{outcome.status}: {'; '.join(outcome.reasons or [])} <{item.url}>")

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.pipelines import SUMMARY_LINE
-from crawler.feeds import DurableFileFeedStorage, FeedJournal, record_key
+from crawler.feeds import DurableFileFeedStorage, FeedJournal, OutputGuard, SyncedFile, record_key
 from crawler.middlewares import AddressGuardMiddleware, origin, private_address
 from crawler.pipelines import HookChainPipeline
 from plugins.chain import STAT, Chain, SimpleStats
@@ -612,3 +613,59 @@ def test_articles_that_refresh_or_redirect_elsewhere_are_accounted_for(tmp_path:
         "/refreshes-to-cloud-metadata/": "not followed: the page refreshes to http://169.254.169.254/latest/meta-data/,"
                                          " another site than the one crawled",
     }
+
+
+# --- a full disk or a dead store stops the run, and nothing reported as exported goes missing -----------
+
+def full_disk_site(count: int) -> dict[str, Reply]:
+    routes = {f"/report-number-{i}/": good(i) for i in range(1, count + 1)}
+    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
+    routes["/bad-page-for-quarantine/"] = page(article_html("404 Not Found", ["Sorry, nothing here."]))
+    return routes
+
+
+def crawl_with_file_size_limit(server: FaultyServer, tmp_path: Path, limit: int | None, *extra: str):
+    """`scrapy crawl` of the server's sitemap into tmp_path; with ``limit``, no file it writes may grow past
+    ``limit`` bytes (RLIMIT_FSIZE: a write beyond it fails as on a full disk)."""
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", OUTLET, "-a", f"start_url={server.base_url}/sitemap.xml",
+         "-O", str(tmp_path / "feed.jsonl"), "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST, *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit_file_size if limit else None)
+
+
+@pytest.mark.parametrize("fault", ["full disk", "quarantine file on a full device"])
+def test_a_write_failure_stops_the_run_with_one_error_and_the_next_run_completes_it(tmp_path: Path, fault: str):
+    count = 30
+    with FaultyServer(full_disk_site(count)) as server:
+        server.routes["/sitemap.xml"] = page("<urlset>" + "".join(
+            f"<url><loc>{server.base_url}{path}</loc></url>" for path in server.routes if path != "/robots.txt")
+                                             + "</urlset>", "application/xml")
+        if fault == "full disk":  # the store's write-ahead log reaches the limit first
+            failed = crawl_with_file_size_limit(server, tmp_path, 60_000)
+        else:  # /dev/full: every write fails with ENOSPC, as on a full disk
+            failed = crawl_with_file_size_limit(server, tmp_path, None, "-s", "QUARANTINE_FILE=/dev/full")
+        assert failed.returncode == 1, failed.stderr[-3000:]
+        errors = [line for line in failed.stderr.splitlines() if "] ERROR: " in line]
+        assert len(errors) == 1 and "Stopping: cannot" in errors[0], errors
+        assert "Traceback" not in failed.stderr
+        assert ("disk I/O error" if fault == "full disk" else "No space left on device") in errors[0]
+        summary = SUMMARY_LINE.search(failed.stderr)
+        assert summary and int(summary.group(2)) < count, "the run went on after the failure"
+
+        again = crawl_with_file_size_limit(server, tmp_path, None)
+    assert again.returncode == 0, again.stderr[-3000:]
+    records = read_jsonl(tmp_path / "feed.jsonl")
+    assert sorted(path(r["url"]) for r in records) == sorted(f"/report-number-{i}/" for i in range(1, count + 1))
+    quarantined = {path(entry["url"]) for entry in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    assert quarantined == {"/bad-page-for-quarantine/"}
+
+
+def test_a_feed_write_that_fails_stops_the_run_and_later_writes_are_refused(tmp_path: Path):
+    guard = OutputGuard(SimpleNamespace(stats=SimpleStats()))
+    with SyncedFile("/dev/full", "ab", guard) as handle:
+        handle.write(b'{"id": "1"}\n')
+        assert guard.failure and "No space left on device" in guard.failure
+        assert handle.write(b'{"id": "2"}\n') == 0
+    assert OutputGuard.failures[-1] == guard.failure

@@ -13,6 +13,7 @@ from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from crawler.feeds import OutputGuard
 from crawler.spiders import use_default_feed
 # The characters the extractor removes from crawled pages before parsing them.
 from plugins.extract import _NOT_XML_TEXT as CONTROL_CHARACTERS
@@ -121,5 +122,5 @@ class Command(BaseRunSpiderCommand):
         assert self.crawler_process is not None
         self.crawler_process.crawl(ProcessSpider, path=args[0])
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
+        if self.crawler_process.bootstrap_failed or OutputGuard.failures:
             self.exitcode = 1
