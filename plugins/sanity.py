@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
@@ -115,6 +116,20 @@ def extract_article(page: Page) -> None:
             tree = parse_html(flatten_nesting(page.html))
         page.tree = tree  # parsed once: the extractor reads this tree
     return None
+
+
+@hookimpl(wrapper=True, specname="extract_article")
+def reread_without_deep_nesting(page: Page, outlet: Any, chain: Any) -> Any:
+    """A page whose tree is too deep for a recursive walk (a cleaner, the generic extractor: Python stops at
+    about 1,000 levels, lxml parses up to 2,048) is read again without the excess nesting."""
+    try:
+        return (yield)
+    except RecursionError:
+        flat = flatten_nesting(page.html) if page.html is not None else None
+        if flat is None or flat == page.html:
+            raise
+        logger.info("%s is nested too deeply to walk: reading it again without the excess nesting", page.url)
+        return chain.hook.extract_article(page=replace(page, html=flat, tree=None), outlet=outlet, chain=chain)
 
 
 @hookimpl

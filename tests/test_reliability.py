@@ -133,6 +133,9 @@ def cases(base: str) -> list[Case]:
         Case("/fifty-thousand-nested-divs/", page(article_html(*story(302)).replace(
             '<div class="entry-content">', '<div class="entry-content">' + "<div>" * 50_000 + "</div>" * 50_000)),
              "exported", story(302)[1][2]),
+        # Deep enough to break a recursive walk of the tree, shallow enough for Scrapy's parser to keep.
+        Case("/a-thousand-nested-divs-mid-page/", page(article_html(*story(304)).replace(
+            "</p><p>", "</p>" + "<div>" * 1_000 + "</div>" * 1_000 + "<p>", 1)), "exported", story(304)[1][2]),
         Case("/json-ld-nested-100000-deep/", page(article_html(*story(303), head='<script type="application/ld+json">'
                                                                + "[" * 100_000 + "]" * 100_000 + "</script>")),
              "exported", story(303)[1][2]),
