@@ -98,9 +98,9 @@ def test_a_killed_process_run_loses_nothing_when_run_again(tmp_path: Path):
     assert 0 < out.read_bytes().count(b"\n") < lines, "the run was not killed in the middle"
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "killed before it finished" in result.stderr
     urls = [record["url"] for record in read_jsonl(out)]
     assert sorted(urls) == sorted(f"https://southfront.press/report-number-{i}/" for i in range(lines))
+    assert "killed before it finished" in result.stderr
 
 
 def test_lines_are_read_as_a_user_means_them(tmp_path: Path):
