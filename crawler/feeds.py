@@ -81,7 +81,8 @@ class OutputGuard:
             guard = crawler.output_guard = cls(crawler)
         return guard
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str, close: bool = True) -> None:
+        """Record the failure, log it and (``close``) close the spider: once, for the first failure."""
         if self.failure:
             return
         self.failure = problem
@@ -90,7 +91,7 @@ class OutputGuard:
                      "the output can be written, and it completes the feed from its journal.", problem)
         self.crawler.stats.set_value(FAILURE_STAT, problem)
         engine = getattr(self.crawler, "engine", None)
-        if engine is not None and getattr(engine, "spider", None) is not None:
+        if close and engine is not None and getattr(engine, "spider", None) is not None:
             deferred_from_coro(engine.close_spider_async(reason="output_failed"))
 
 
@@ -192,7 +193,17 @@ class DurableFileFeedStorage(FileFeedStorage):
             handle.write(target + "\n")
         return False
 
-    def open(self, spider: Any) -> SyncedFile:
+    def open(self, spider: Any) -> SyncedFile | io.BytesIO:
+        try:
+            return self.open_file()
+        except OSError as exc:
+            if not self.guard:
+                raise
+            self.guard.fail(f"cannot open the feed {self.path}: {exc}")
+            # Nothing reaches the feed now: the journal keeps every record the store remembers.
+            return io.BytesIO()
+
+    def open_file(self) -> SyncedFile:
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.jobdir and self.write_mode == "wb" and self.resumed(self.jobdir):

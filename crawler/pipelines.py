@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 
 from crawler.feeds import FeedJournal, OutputFailed, OutputGuard, is_json_lines, trim_partial_line
 from plugins.chain import STAT, Chain, StorageFailed
@@ -32,18 +33,26 @@ class HookChainPipeline:
         spider = self.crawler.spider
         feed, options = local_feed(self.crawler, spider.name)
         self.chain = Chain(self.crawler.settings, self.crawler.stats, feed_path=feed)
-        self.chain.open()
-        trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
-        if feed and is_json_lines(options, self.crawler.settings):
-            # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
-            journal = FeedJournal(feed, OutputGuard.of(self.crawler))
-            journal.recover(self.chain)
+        try:
+            self.chain.open()
+            trim_partial_line(quarantine_path(self.chain))  # quarantine entries are appended like feed lines
+            journal = None
+            if feed and is_json_lines(options, self.crawler.settings):
+                # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
+                journal = FeedJournal(feed, OutputGuard.of(self.crawler))
+                journal.recover(self.chain)
+        except (OSError, sqlite3.Error) as exc:  # a store or a folder that cannot be written: stop at once
+            self.chain = None
+            OutputGuard.of(self.crawler).fail(f"cannot open the crawl's output or state: {exc}", close=False)
+            raise CloseSpider("output_failed") from exc
+        if journal:
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
             self.crawler.signals.connect(journal.written, signal=signals.item_scraped)
 
     def close_spider(self) -> None:
-        assert self.chain is not None
+        if self.chain is None:  # it could not open
+            return
         self.chain.close()
         name, stats = self.crawler.spider.name, self.crawler.stats
         logger.info(summary(name, stats))

@@ -672,3 +672,16 @@ def test_a_feed_write_that_fails_stops_the_run_and_later_writes_are_refused(tmp_
         assert guard.failure and "No space left on device" in guard.failure
         assert handle.write(b'{"id": "2"}\n') == 0
     assert OutputGuard.failures[-1] == guard.failure
+
+
+@pytest.mark.parametrize("where", ["an output folder that cannot be written", "a store that cannot be opened"])
+def test_output_that_cannot_be_opened_stops_the_crawl_at_once(tmp_path: Path, where: str):
+    # /proc refuses new files to every user, root included, as a read-only folder does.
+    feed = "/proc/conflict-feeds-test/feed.jsonl" if "folder" in where else str(tmp_path / "feed.jsonl")
+    store = str(tmp_path / "state.sqlite") if "folder" in where else "/dev/full/state.sqlite"
+    result = run_scrapy("crawl", OUTLET, "-a", "start_url=http://127.0.0.1:9/feed/", "-O", feed,
+                        "-s", f"DEDUP_STORE={store}", *FAST)
+    assert result.returncode == 1, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if "] ERROR: " in line]
+    assert len(errors) == 1 and "Stopping: cannot open the crawl's output or state" in errors[0], errors
+    assert "Traceback" not in result.stderr
