@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.settings import Settings
@@ -53,6 +53,8 @@ JOB_FEEDS = "feeds.started"
 
 # The stat that says why a run stopped before its end; `scrapy crawl` and `scrapy process` exit non-zero with it.
 FAILURE_STAT = "failure"
+# The reason the spider closes with.
+FAILED = "output_failed"
 
 
 class OutputFailed(DropItem):
@@ -91,8 +93,19 @@ class OutputGuard:
                      "the output can be written, and it completes the feed from its journal.", problem)
         self.crawler.stats.set_value(FAILURE_STAT, problem)
         engine = getattr(self.crawler, "engine", None)
-        if close and engine is not None and getattr(engine, "spider", None) is not None:
-            deferred_from_coro(engine.close_spider_async(reason="output_failed"))
+        # While the spider's start() still yields (scrapy process reads its whole input there), closing the
+        # engine from outside never completes: start() raises CloseSpider at its next item instead.
+        if close and engine is not None and getattr(engine, "spider", None) is not None \
+                and getattr(engine, "_start", None) is None:
+            from twisted.internet import reactor  # the running one (importing it earlier would install another)
+
+            # On the next turn of the loop, not inside the item being processed, which the close waits for.
+            reactor.callLater(0, lambda: deferred_from_coro(engine.close_spider_async(reason=FAILED)))
+
+    def check(self) -> None:
+        """For a spider's start(): stop reading the input once the output failed."""
+        if self.failure:
+            raise CloseSpider(FAILED)
 
 
 def is_json_lines(options: dict[str, Any] | None, settings: Any) -> bool:

@@ -12,7 +12,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 
-from crawler.feeds import FeedJournal, OutputFailed, OutputGuard, is_json_lines, trim_partial_line
+from crawler.feeds import FAILED, FeedJournal, OutputFailed, OutputGuard, is_json_lines, trim_partial_line
 from plugins.chain import STAT, Chain, StorageFailed
 from plugins.export import quarantine_path
 from plugins.model import Page
@@ -44,7 +44,7 @@ class HookChainPipeline:
         except (OSError, sqlite3.Error) as exc:  # a store or a folder that cannot be written: stop at once
             self.chain = None
             OutputGuard.of(self.crawler).fail(f"cannot open the crawl's output or state: {exc}", close=False)
-            raise CloseSpider("output_failed") from exc
+            raise CloseSpider(FAILED) from exc
         if journal:
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.

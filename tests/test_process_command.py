@@ -185,3 +185,13 @@ def test_deeply_nested_input_never_stops_the_run(tmp_path: Path):
     assert [r["url"] for r in records] == ["https://southfront.press/nested-divs/",
                                            *(f"https://news.example/after/{i}" for i in range(3))]
     assert paragraphs[2] in records[0]["body"]
+
+
+def test_a_quarantine_file_that_cannot_be_written_stops_the_run_with_exit_status_1(tmp_path: Path):
+    source = tmp_path / "in.jsonl"
+    source.write_text("{not json\n" + "".join(json.dumps({"url": f"https://news.example/c/{i}", "body": f"Clashes {i}."})
+                                              + "\n" for i in range(50)), encoding="utf-8")
+    result = run_scrapy("process", str(source), "-O", str(tmp_path / "out.jsonl"), "-s", "QUARANTINE_FILE=/dev/full",
+                        "-s", f"DEDUP_STORE={tmp_path / 's.sqlite'}")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Stopping: cannot write the quarantine entry" in result.stderr and "Traceback" not in result.stderr

@@ -52,6 +52,7 @@ class ProcessSpider(Spider):
         empty = 0
         with self.path.open("rb") as lines:
             for number, raw in enumerate(lines, start=1):
+                OutputGuard.of(self.crawler).check()
                 if number == 1:
                     raw = raw.removeprefix(codecs.BOM_UTF8)
                 line = raw.decode("utf-8", errors="replace")

@@ -28,6 +28,7 @@ from scrapy.utils.response import get_meta_refresh
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler.feeds import OutputGuard
 from crawler.middlewares import origin
 from plugins.model import Outlet, Page
 from plugins.urls import without_tracking
@@ -129,6 +130,7 @@ class OutletSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
+            OutputGuard.of(self.crawler).check()
             # An entry point may be an article itself (parse recognises it): it must not fail unaccounted.
             is_article = bool(self.outlet.article_re.search(path_of(url)))
             yield Request(url, callback=self.parse, errback=self.article_failed if is_article else None,
