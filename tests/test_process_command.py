@@ -105,7 +105,8 @@ def test_a_killed_process_run_loses_nothing_when_run_again(tmp_path: Path):
 
 def test_lines_are_read_as_a_user_means_them(tmp_path: Path):
     """A BOM, CRLF line ends, a bare CR inside a value, empty lines and control characters: every good line
-    exported, every line number in the log the one an editor shows."""
+    exported, a value made of control characters quarantined as binary, every line number in the log the one
+    an editor shows."""
     def line(i: int, **extra) -> bytes:
         body = f"Fighting broke out near Idlib on day {i}, local sources said, in report number {i}.\nMore on {i}."
         return json.dumps({"url": f"https://news.example/a/{i}", "body": body, **extra}).encode("utf-8")
@@ -116,28 +117,20 @@ def test_lines_are_read_as_a_user_means_them(tmp_path: Path):
         + line(4).replace(b"\\n", b"\r") + b"\r\n"  # a bare carriage return inside the body
         + line(5, title="A title with a NUL\u0000 in it").replace(b"\\u0000", b"\\u0000\\u0007") + b"\n"
         + b"{not json\n"  # line 6
-        + line(7)  # no line end at the end of the file
+        + json.dumps({"url": "https://news.example/b", "body": "\u0001\u0002\u0003" * 300}).encode() + b"\n"  # binary
+        + line(8)  # no line end at the end of the file
     )
     out = tmp_path / "out.jsonl"
     result = run_scrapy("process", str(source), "-O", str(out), "-s", f"DEDUP_STORE={tmp_path / 's.sqlite'}")
     assert result.returncode == 0, result.stderr[-3000:]
     records = {r["url"].rsplit("/", 1)[1]: r for r in read_jsonl(out)}
-    assert sorted(records) == ["1", "4", "5", "7"]
+    assert sorted(records) == ["1", "4", "5", "8"]
     assert "in.jsonl:6: line 6 is not JSON" in result.stderr
+    assert "in.jsonl:7: line 7: the body is not text: the response is binary data" in result.stderr
     assert "2 empty lines skipped" in result.stderr
     assert records["5"]["title"] == "A title with a NUL in it"
     assert not any(char < " " and char != "\n" for r in records.values() for char in (r["title"] or "") + r["body"])
     assert "day 4" in records["4"]["body"] and "More on 4." in records["4"]["body"]
-
-
-def test_a_value_made_of_control_characters_is_quarantined_as_binary(tmp_path: Path):
-    source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"url": "https://news.example/b", "body": "\u0001\u0002\u0003" * 300}) + "\n")
-    out = tmp_path / "out.jsonl"
-    result = run_scrapy("process", str(source), "-O", str(out), "-s", f"DEDUP_STORE={tmp_path / 's.sqlite'}")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "in.jsonl:1: line 1: the body is not text: the response is binary data" in result.stderr
-    assert not read_jsonl(out)
 
 
 def test_reprocessing_an_exported_feed_keeps_every_id_and_cluster(tmp_path: Path):
