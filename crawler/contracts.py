@@ -67,7 +67,7 @@ class CaseContract(Contract):
         self.case = json.loads(self.spider.cases_file.read_text(encoding="utf-8"))[int(args[0])]
 
     def adjust_request_args(self, args: dict[str, Any]) -> dict[str, Any]:
-        if self.spider.explicit_hosts:  # -a start_url: the same path on the copy
+        if self.spider.explicit_origins:  # -a start_url: the same path on the copy
             copy = urlsplit(self.spider.start_urls[0])
             case = urlsplit(args["url"])
             prefix = self.spider.prefixes.get(copy.hostname, [""])[0]

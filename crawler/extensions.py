@@ -10,6 +10,9 @@ as running was killed: its queue and ``requests.seen`` are discarded and the cra
 entry points. What it does not fetch again is every article whose outcome is already kept: the filter
 notes an article request in ``articles.done`` only once its record is in the feed (``item_scraped`` is
 sent after the feed export wrote it), in quarantine or counted as a duplicate (``item_dropped``).
+
+The filter never drops an article request that a redirect made (``meta["article"]`` and ``redirect_urls``):
+dropped, the article would be in neither the feed, the quarantine nor the duplicate count.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Request
 
-from crawler.feeds import trim_partial_line
+from crawler.feeds import OutputFailed, OutputGuard, trim_partial_line
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +54,18 @@ class JobDupeFilter(RFPDupeFilter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JobDupeFilter:
         dupefilter = super().from_crawler(crawler)
+        dupefilter.crawler = crawler
         if dupefilter.jobdir:
             crawler.signals.connect(dupefilter.item_done, signal=signals.item_scraped)
             crawler.signals.connect(dupefilter.item_done, signal=signals.item_dropped)
         return dupefilter
 
     def request_seen(self, request: Request) -> bool:
+        if request.meta.get("article") and request.meta.get("redirect_urls"):
+            # An article that redirects to a page crawled already must still end as an outcome (a
+            # duplicate, when the chain meets the page again), not vanish in the scheduler.
+            super().request_seen(request)
+            return False
         done = bool(self.done) and self.fingerprinter.fingerprint(request) in self.done
         return done or super().request_seen(request)
 
@@ -73,11 +82,11 @@ class JobDupeFilter(RFPDupeFilter):
             if reason == "finished":  # the next run is a new pass from the entry points; done articles stay done
                 (self.jobdir / "requests.seen").unlink(missing_ok=True)
 
-    def item_done(self, item: Any, response: Any) -> None:
+    def item_done(self, item: Any, response: Any, exception: Any = None) -> None:
         """The article behind ``item`` has its outcome kept: never fetch it again in this job."""
         request = getattr(response, "request", None)  # a Response, or the Failure an errback turned into a page
-        if request is None:
-            return
+        if request is None or isinstance(exception, OutputFailed) or OutputGuard.of(self.crawler).failure:
+            return  # the output failed: the article's outcome may not be kept
         for url in (*request.meta.get("redirect_urls", ()), request.url):
             fingerprint = self.fingerprinter.fingerprint(request.replace(url=url))
             if fingerprint not in self.done:

@@ -10,8 +10,17 @@ Three pieces, each for one way a kill (SIGKILL, power loss, OOM killer) can dama
   kill between the two would leave a record that the store calls seen and no feed holds, and no later crawl
   would export it again. The journal keeps each record from just before the store remembers it until the
   feed holds it; the next crawl appends to the feed what the store knows and the feed lacks.
-- With a ``JOBDIR`` (see ``crawler.extensions``), a resumed job appends to a feed given with ``-O`` instead
-  of overwriting the part its first run wrote.
+- A feed given with ``-O`` is appended to instead of overwritten when the run writing it before was
+  killed (its ``<feed>.running`` mark is still there) or, with a ``JOBDIR`` (see ``crawler.extensions``),
+  when the job resumes: the deduplication store remembers what that run exported, so overwriting the feed
+  would lose those records for good.
+
+A failure to write (a full disk, a read-only folder, a dead store) stops the run at once with one clear error
+and a non-zero exit status (``OutputGuard``): the journal then keeps every record the feed may lack, and
+the next run, once the output can be written, completes the feed.
+
+What a feed is comes from its Scrapy format (``-o x.jsonl``, ``x.jl``, ``-s FEEDS=...`` with ``format``),
+never from its file name: every format Scrapy writes with its JSON Lines exporter is line based.
 """
 
 from __future__ import annotations
@@ -23,20 +32,104 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.job import job_dir
+from scrapy.utils.misc import load_object
 
 from plugins.hookspecs import hookimpl
 
 logger = logging.getLogger(__name__)
 
-JSON_LINES = ("jsonlines", "jl")
 # The file in a job directory that lists the feeds the job has started (one path a line).
 JOB_FEEDS = "feeds.started"
+
+
+# The stat that says why a run stopped before its end; `scrapy crawl` and `scrapy process` exit non-zero with it.
+FAILURE_STAT = "failure"
+# The reason the spider closes with.
+FAILED = "output_failed"
+
+
+class OutputFailed(DropItem):
+    """An item that could not be kept because the run's output cannot be written; the run is stopping."""
+
+
+class OutputGuard:
+    """Stops a crawl at the first failure to write its output or state, with one clear error.
+
+    Every writer of the crawl reports to the one guard of its crawler (``OutputGuard.of(crawler)``). After
+    the failure, the feed takes no more items (they stay in the journal) and no article counts as done in a
+    ``JOBDIR`` job, so nothing the log or the store reports as exported goes missing.
+    """
+
+    # Every failure of this process's runs, for the commands' exit status (their crawlers are gone by then).
+    failures: ClassVar[list[str]] = []
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.failure: str | None = None
+
+    @classmethod
+    def of(cls, crawler: Any) -> OutputGuard:
+        guard = getattr(crawler, "output_guard", None)
+        if guard is None:
+            guard = crawler.output_guard = cls(crawler)
+        return guard
+
+    def fail(self, problem: str, close: bool = True) -> None:
+        """Record the failure, log it and (``close``) close the spider: once, for the first failure."""
+        if self.failure:
+            return
+        self.failure = problem
+        self.failures.append(problem)
+        logger.error("Stopping: %s. Everything written so far is kept whole; run the same command again once "
+                     "the output can be written, and it completes the feed from its journal.", problem)
+        self.crawler.stats.set_value(FAILURE_STAT, problem)
+        engine = getattr(self.crawler, "engine", None)
+        # While the spider's start() still yields (scrapy process reads its whole input there), closing the
+        # engine from outside never completes: start() raises CloseSpider at its next item instead.
+        if close and engine is not None and getattr(engine, "spider", None) is not None \
+                and getattr(engine, "_start", None) is None:
+            from twisted.internet import reactor  # the running one (importing it earlier would install another)
+
+            # On the next turn of the loop, not inside the item being processed, which the close waits for.
+            reactor.callLater(0, lambda: deferred_from_coro(engine.close_spider_async(reason=FAILED)))
+
+    def check(self) -> None:
+        """For a spider's start(): stop reading the input once the output failed."""
+        if self.failure:
+            raise CloseSpider(FAILED)
+
+
+def is_json_lines(options: dict[str, Any] | None, settings: Any) -> bool:
+    """Whether a feed with these options is written by Scrapy's JSON Lines exporter (formats ``jsonlines``,
+    ``jsonl``, ``jl``, or any a project maps to it in ``FEED_EXPORTERS``)."""
+    name = (options or {}).get("format")
+    exporter = settings.getwithbase("FEED_EXPORTERS").get(name) if name else None
+    if exporter is None:
+        return False
+    exporter = load_object(exporter) if isinstance(exporter, str) else exporter
+    return isinstance(exporter, type) and issubclass(exporter, JsonLinesItemExporter)
+
+
+def companion(feed: str | Path, suffix: str) -> Path:
+    """A file that belongs to a feed (its journal, its running mark): ``state/<feed><suffix>`` in the feed's
+    folder, out of any glob of feeds."""
+    feed = Path(feed)
+    return feed.parent / "state" / (feed.name + suffix)
+
+
+def last_run_killed(feed: str | Path) -> bool:
+    """Whether the last run writing ``feed`` was killed before it finished (its running mark is still there)."""
+    return companion(feed, ".running").exists() and Path(feed).exists()
 
 
 def trim_partial_line(path: Path) -> int:
@@ -66,14 +159,29 @@ def trim_partial_line(path: Path) -> int:
 
 class SyncedFile(io.FileIO):
     """An unbuffered file whose every ``write`` is complete and on disk when it returns. Item exporters
-    write one item per call, so a killed crawl loses at most the item being written."""
+    write one item per call, so a killed crawl loses at most the item being written. With a ``guard``, a
+    failed write stops the crawl and every later write to the file is refused quietly (the journal keeps
+    those items)."""
+
+    def __init__(self, path: Any, mode: str, guard: OutputGuard | None = None) -> None:
+        super().__init__(path, mode)
+        self.guard = guard
+        self.failed = False
 
     def write(self, data: Any) -> int:
+        if self.failed:
+            return 0
         view = memoryview(data).cast("B")
         done = 0
-        while done < len(view):  # a raw write may be partial
-            done += super().write(view[done:])
-        os.fsync(self.fileno())
+        try:
+            while done < len(view):  # a raw write may be partial
+                done += super().write(view[done:])
+            os.fsync(self.fileno())
+        except OSError as exc:
+            if not self.guard:
+                raise
+            self.failed = True
+            self.guard.fail(f"cannot write the feed {self.name}: {exc}")
         return done
 
 
@@ -81,14 +189,18 @@ class DurableFileFeedStorage(FileFeedStorage):
     """Scrapy's local file storage, with items synced to disk as they are written, an unfinished last
     line trimmed before appending, and ``-O`` turned into appending when a ``JOBDIR`` job resumes."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str | None = None) -> None:
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str | None = None,
+                 line_based: bool | None = None, guard: OutputGuard | None = None) -> None:
         super().__init__(uri, feed_options=feed_options)
-        self.line_based = (feed_options or {}).get("format") in JSON_LINES
+        self.line_based = is_json_lines(feed_options, Settings()) if line_based is None else line_based
         self.jobdir = Path(jobdir) if jobdir else None
+        self.running = companion(self.path, ".running")
+        self.guard = guard
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
-        return cls(uri, feed_options=feed_options, jobdir=job_dir(crawler.settings))
+        return cls(uri, feed_options=feed_options, jobdir=job_dir(crawler.settings),
+                   line_based=is_json_lines(feed_options, crawler.settings), guard=OutputGuard.of(crawler))
 
     def resumed(self, jobdir: Path) -> bool:
         """Whether this job opened this feed before; records that it does now. (Asked when the file is
@@ -101,15 +213,35 @@ class DurableFileFeedStorage(FileFeedStorage):
             handle.write(target + "\n")
         return False
 
-    def open(self, spider: Any) -> SyncedFile:
+    def open(self, spider: Any) -> SyncedFile | io.BytesIO:
+        try:
+            return self.open_file()
+        except OSError as exc:
+            if not self.guard:
+                raise
+            self.guard.fail(f"cannot open the feed {self.path}: {exc}")
+            # Nothing reaches the feed now: the journal keeps every record the store remembers.
+            return io.BytesIO()
+
+    def open_file(self) -> SyncedFile:
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.jobdir and self.write_mode == "wb" and self.resumed(self.jobdir):
             logger.info("Resuming the job in %s: appending to %s instead of overwriting it", self.jobdir, path)
             self.write_mode = "ab"
+        elif self.write_mode == "wb" and last_run_killed(path):
+            logger.warning("The last run writing %s was killed before it finished: appending to it instead of "
+                           "overwriting what it exported", path)
+            self.write_mode = "ab"
         if self.write_mode == "ab" and self.line_based:
             trim_partial_line(path)
-        return SyncedFile(path, self.write_mode)
+        self.running.touch()
+        return SyncedFile(path, self.write_mode, self.guard)
+
+    def store(self, file: Any) -> None:
+        super().store(file)  # closes the file
+        if not (self.guard and self.guard.failure):  # every item is in it
+            self.running.unlink(missing_ok=True)
 
 
 def record_key(record: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -144,11 +276,12 @@ class FeedJournal:
     journalled record that the feed does not hold after that size but the store knows as exported.
     """
 
-    def __init__(self, feed: str | Path) -> None:
+    def __init__(self, feed: str | Path, guard: OutputGuard | None = None) -> None:
         self.feed = Path(feed)
-        self.path = self.feed.parent / "state" / (self.feed.name + ".pending")  # out of a glob of feeds
+        self.path = companion(self.feed, ".pending")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.waiting: set[tuple[Any, Any, Any]] = set()
+        self.guard = guard
 
     def recover(self, chain: Any) -> int:
         """Append to the feed what an interrupted crawl recorded but never wrote; return how many."""
@@ -190,7 +323,10 @@ class FeedJournal:
         self.waiting.add(record_key(article))
 
     def written(self, item: Any) -> None:
-        """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now."""
+        """``item_scraped`` handler, connected after the feed export's: the feed holds ``item`` now (unless
+        writing the feed failed: then the journal keeps everything for the next run)."""
+        if self.guard and self.guard.failure:
+            return
         if ItemAdapter.is_item(item):
             self.waiting.discard(record_key(ItemAdapter(item)))
         if not self.waiting:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,23 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from scrapy.utils.job import job_dir
 
+from crawler.feeds import FAILED as OUTPUT_FAILED
+from crawler.feeds import (
+    JOB_FEEDS,
+    FeedJournal,
+    OutputFailed,
+    OutputGuard,
+    is_json_lines,
+    last_run_killed,
+    trim_partial_line,
+)
 from crawler.items import ArticleItem
 from crawler.spiders import FAILED
-from crawler.feeds import JOB_FEEDS, JSON_LINES, FeedJournal, trim_partial_line
-from plugins.chain import STAT, Chain
+from plugins.chain import STAT, Chain, StorageFailed
 from plugins.export import quarantine_path
 from plugins.model import Page
 
@@ -41,22 +51,30 @@ class HookChainPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         feed, options = local_feed(self.crawler, spider.name)
-        if feed:
-            adopt_earlier_layout(self.crawler.settings, feed)
-        self.chain = Chain(run_settings(self.crawler, feed, options), self.crawler.stats, feed_path=feed)
-        self.chain.open()
-        self.quarantine = quarantine_path(self.chain.settings, feed)
-        trim_partial_line(self.quarantine)  # quarantine entries are appended like feed lines
-        if feed and options.get("format") in JSON_LINES:
-            # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
-            journal = FeedJournal(feed)
-            journal.recover(self.chain)
+        try:
+            if feed:
+                adopt_earlier_layout(self.crawler.settings, feed)
+            self.chain = Chain(run_settings(self.crawler, feed, options), self.crawler.stats, feed_path=feed)
+            self.chain.open()
+            self.quarantine = quarantine_path(self.chain.settings, feed)
+            trim_partial_line(self.quarantine)  # quarantine entries are appended like feed lines
+            journal = None
+            if feed and is_json_lines(options, self.crawler.settings):
+                # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
+                journal = FeedJournal(feed, OutputGuard.of(self.crawler))
+                journal.recover(self.chain)
+        except (OSError, sqlite3.Error) as exc:  # a store or a folder that cannot be written: stop at once
+            self.chain = None
+            OutputGuard.of(self.crawler).fail(f"cannot open the crawl's output or state: {exc}", close=False)
+            raise CloseSpider(OUTPUT_FAILED) from exc
+        if journal:
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
             self.crawler.signals.connect(journal.written, signal=signals.item_scraped)
 
     def close_spider(self) -> None:
-        assert self.chain is not None
+        if self.chain is None:  # it could not open
+            return
         self.chain.close()
         name, stats = self.crawler.spider.name, self.crawler.stats
         logger.info(summary(name, stats))
@@ -67,7 +85,7 @@ class HookChainPipeline:
         if self.chain.feed_path:
             logger.info("%s: feed %s", name, self.chain.feed_path)
         gap = unaccounted(stats)
-        if gap:
+        if gap and not OutputGuard.of(self.crawler).failure:  # after a failure, its error says what happened
             line = (f"{name}: {gap} article pages are unaccounted for: neither exported, quarantined nor "
                     "counted as duplicates (see the errors above)")
             stats.set_value(STAT("unaccounted"), gap)
@@ -78,7 +96,14 @@ class HookChainPipeline:
         if not isinstance(item, Page):
             return item
         assert self.chain is not None
-        outcome = self.chain.process(item)
+        guard = OutputGuard.of(self.crawler)
+        if guard.failure:
+            raise OutputFailed(f"not processed: the run is stopping ({guard.failure}) <{item.url}>")
+        try:
+            outcome = self.chain.process(item)
+        except StorageFailed as exc:
+            guard.fail(str(exc))
+            raise OutputFailed(f"not kept: {exc}") from exc
         if outcome.status == "exported":
             return ArticleItem(outcome.record)
         if outcome.status == "quarantined":
@@ -103,9 +128,9 @@ def run_settings(crawler: Crawler, feed: str | None, options: dict[str, Any]) ->
     started afresh, so every record of the run is written (duplicates within the run still marked); the
     quarantine file of that feed starts afresh too. The shared ``DEDUP_STORE`` is for crawls that append
     (the default feed, ``-o``). A ``DEDUP_STORE`` given on the command line wins, and a ``JOBDIR`` job
-    that resumes keeps what its first run started."""
+    that resumes, or a run after one that was killed writing the same feed, keeps what was started."""
     settings = crawler.settings
-    if not feed or not options.get("overwrite") or job_resumes(settings, feed):
+    if not feed or not options.get("overwrite") or job_resumes(settings, feed) or last_run_killed(feed):
         return settings
     fresh = settings.copy_to_dict()
     if settings.getpriority("DEDUP_STORE") <= SETTINGS_PRIORITIES["project"]:

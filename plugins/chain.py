@@ -7,6 +7,7 @@ same page read back from an archive go through exactly the same code.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -21,6 +22,14 @@ logger = logging.getLogger(__name__)
 
 UNKNOWN_OUTLET = "unknown"
 STAT = "articles/{}".format
+# Stages that keep state or write output: an OSError (a full disk, a read-only folder) or a database error
+# there is no fault of the page, and no later page would fare better.
+STORAGE_STAGES = ("deduplicate", "export")
+
+
+class StorageFailed(Exception):
+    """The run's output or state (feed, quarantine file, deduplication store) cannot be written: the run
+    must stop, since every later page would be lost the same way."""
 
 
 class SimpleStats:
@@ -126,7 +135,11 @@ class Chain:
             self.hook.export_article(article=record, chain=self)
         except Unusable as exc:
             return self.quarantine(page, outlet, stage, [str(exc)], record)
+        except StorageFailed:  # from quarantining a page
+            raise
         except Exception as exc:  # a plugin's bug must cost one page, not the crawl
+            if stage in STORAGE_STAGES and isinstance(exc, (OSError, sqlite3.Error)):
+                raise StorageFailed(f"cannot keep {page.url} (stage {stage}): {exc}") from exc
             logger.exception("%s failed at stage %s", page.url, stage)
             return self.quarantine(page, outlet, stage, [f"internal error in stage {stage}: {exc!r}"], record)
         self.stats.inc_value(STAT("exported"))
@@ -143,16 +156,20 @@ class Chain:
             "record": record if record is not None else {k: v for k, v in asdict(page).items() if k != "tree"},
             "quarantined_at": utc_now(),
         }
+        try:
+            self.hook.quarantine_article(entry=entry, chain=self)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageFailed(f"cannot write the quarantine entry of {page.url}: {exc}") from exc
         logger.warning("Quarantined %s (%s): %s", page.url, stage, "; ".join(reasons))
         self.stats.inc_value(STAT("quarantined"))
-        self.hook.quarantine_article(entry=entry, chain=self)
         return Outcome("quarantined", record, reasons)
 
     @staticmethod
     def record_from(draft: Draft) -> dict[str, Any]:
         page = draft.page
-        canonical = canonical_url(draft.canonical_url or page.url)
-        record_id = article_id(canonical)
+        kept = page.kept or {}
+        canonical = kept.get("canonical_url") or canonical_url(draft.canonical_url or page.url)
+        record_id = kept.get("id") or article_id(canonical)
         return {
             "schema_version": SCHEMA_VERSION,
             "id": record_id,
@@ -172,4 +189,4 @@ class Chain:
             "cluster": record_id,
             "duplicate_of": None,
             "provenance": dict(page.provenance) if page.provenance else None,
-        }
+        } | kept

@@ -223,18 +223,21 @@ def json_ld_articles(tree: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than any real metadata
             continue  # broken JSON-LD is common; the other sources still count
         yield from (obj for obj in walk_json_ld(data) if ARTICLE_TYPES & set(as_list(obj.get("@type"))))
 
 
 def walk_json_ld(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from walk_json_ld(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from walk_json_ld(data.get("@graph", []))
+    """The objects of a JSON-LD value, lists and ``@graph`` unfolded in order (iteratively: any depth)."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(reversed(value))
+        elif isinstance(value, dict):
+            yield value
+            pending.append(value.get("@graph", []))
 
 
 def meta_properties(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:

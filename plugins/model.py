@@ -40,6 +40,9 @@ class Page:
     # Where the exact bytes of the page are kept (a WARC record, an archived snapshot): the record's
     # ``provenance``; None when they were not kept.
     provenance: dict[str, str] | None = None
+    # Fields of an exported record read back by ``scrapy process`` that the record keeps as they were (its
+    # id, canonical_url, provenance, authors, tags, images): re-processing changes only what the chain decides.
+    kept: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass

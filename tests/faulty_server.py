@@ -16,6 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
+from twisted.internet.abstract import isIPAddress, isIPv6Address
+from twisted.internet.error import DNSLookupError
+
 Reply = Callable[[BaseHTTPRequestHandler, int], None]
 
 
@@ -164,3 +169,24 @@ class FaultyServer:
     def __exit__(self, *exc: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakeResolver(CachingThreadedResolver):
+    """A ``TWISTED_DNS_RESOLVER`` for crawls in tests, which cannot use real DNS: the names in the ``FAKE_DNS``
+    setting (``-s 'FAKE_DNS={"mirror.test": "127.0.0.1"}'``) resolve to the addresses given, an IP address to
+    itself, and every other name fails to resolve. No lookup leaves the machine."""
+
+    names: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> FakeResolver:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.names = crawler.settings.getdict("FAKE_DNS")
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> Any:
+        if isIPAddress(name) or isIPv6Address(name):
+            return defer.succeed(name)
+        if name in self.names:
+            return defer.succeed(self.names[name])
+        return defer.fail(DNSLookupError(name))

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -24,8 +25,8 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.pipelines import SUMMARY_LINE
-from crawler.feeds import DurableFileFeedStorage, FeedJournal, record_key
-from crawler.middlewares import AddressGuardMiddleware, private_address
+from crawler.feeds import DurableFileFeedStorage, FeedJournal, OutputGuard, SyncedFile, record_key
+from crawler.middlewares import AddressGuardMiddleware, origin, private_address
 from crawler.pipelines import HookChainPipeline
 from plugins.chain import STAT, Chain, SimpleStats
 from plugins.export import validator
@@ -43,6 +44,9 @@ BOMB_ENTITIES = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in ra
 BOMB_DTD = f'<!DOCTYPE bomb [<!ENTITY lol0 "lol">{BOMB_ENTITIES}<!ENTITY xxe SYSTEM "file:///etc/passwd">' \
            '<!ENTITY leak SYSTEM "{base}/xxe-leak">]>'
 DEPTH_LIMIT = project_settings.DEPTH_LIMIT
+HOSTILE_JSON_LD = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "' + "x" * 5_000
+                   + '", "keywords": ' + json.dumps([f"tag {i}" for i in range(5_000)]) + ', "author": '
+                   + json.dumps([{"name": f"Author {i}"} for i in range(2_000)]) + "}</script>")
 
 
 @dataclass
@@ -105,6 +109,14 @@ def cases(base: str) -> list[Case]:
         Case("/redirects-without-end/", lambda handler, n: redirect(f"/redirects-without-end/?n={hops(handler) + 1}")(
             handler, n), "more than 5 redirects (REDIRECT_MAX_TIMES)"),
         Case("/redirects-in-a-loop/", redirect("/loop-back-page/"), "redirects in a loop"),
+        Case("/login-wall-page/", page(article_html("Rival factions clash in Idlib", [
+            "Fighting broke out between two factions.", "Sign in to continue reading this article."])),
+             "the page is a login wall, not an article: it says 'Sign in to continue'"),
+        Case("/captcha-bot-check-page/", page(article_html("southfront.press", [
+            "Please verify you are a human", "Press & Hold to confirm you are a human (and not a bot)."])),
+             "the page is a captcha or bot check, not an article"),
+        Case("/oversized-json-ld-page/", page(article_html(title, paragraphs, head=HOSTILE_JSON_LD)),
+             "the tags has 5000 entries, more than any real article's (100"),
     ]
     fixed = [
         Case("/declared-latin1-really-utf8/", page(arabic(charset=None), content_type="text/html; charset=iso-8859-1"),
@@ -117,6 +129,16 @@ def cases(base: str) -> list[Case]:
         Case("/server-error-then-recovers/", failing(2, page("busy", status=503), good(300)), "exported",
              story(300)[1][0]),
         Case("/dropped-then-recovers/", failing(1, dropped, good(301)), "exported", story(301)[1][0]),
+        # Nesting deeper than any parser's limit, before the article's text: the article is still read.
+        Case("/fifty-thousand-nested-divs/", page(article_html(*story(302)).replace(
+            '<div class="entry-content">', '<div class="entry-content">' + "<div>" * 50_000 + "</div>" * 50_000)),
+             "exported", story(302)[1][2]),
+        # Deep enough to break a recursive walk of the tree, shallow enough for Scrapy's parser to keep.
+        Case("/a-thousand-nested-divs-mid-page/", page(article_html(*story(304)).replace(
+            "</p><p>", "</p>" + "<div>" * 1_000 + "</div>" * 1_000 + "<p>", 1)), "exported", story(304)[1][2]),
+        Case("/json-ld-nested-100000-deep/", page(article_html(*story(303), head='<script type="application/ld+json">'
+                                                               + "[" * 100_000 + "]" * 100_000 + "</script>")),
+             "exported", story(303)[1][2]),
     ]
     # A third of the article pages are bad.
     normal = [Case(f"/report-number-{i}/", good(i), "exported", story(i)[1][0])
@@ -341,7 +363,7 @@ class FakeCrawler:
 
 class FakeSpider:
     def __init__(self, explicit=(), allowed=("southfront.press",)) -> None:
-        self.explicit_hosts = frozenset(explicit)
+        self.explicit_origins = frozenset(map(origin, explicit))
         self.allowed_domains = list(allowed)
 
 
@@ -349,14 +371,53 @@ class FakeSpider:
     ("https://southfront.press/a-b-c/", (), False),
     ("https://www.southfront.press/a-b-c/", (), False),  # a subdomain of the outlet's, as Scrapy allows
     ("http://127.0.0.1:8000/a-b-c/", (), True),
-    ("http://127.0.0.1:8000/a-b-c/", ("127.0.0.1",), False),  # the host of an explicit -a start_url
-    ("http://localhost:8000/a-b-c/", ("127.0.0.1",), True),
+    ("http://127.0.0.1:8000/a-b-c/", ("http://127.0.0.1:8000/feed/",), False),  # an explicit -a start_url's origin
+    ("http://127.0.0.1:8001/a-b-c/", ("http://127.0.0.1:8000/feed/",), True),  # another port on its host
+    ("https://127.0.0.1:8000/a-b-c/", ("http://127.0.0.1:8000/feed/",), True),  # another scheme
+    ("http://localhost/a-b-c/", ("http://localhost:80/",), False),  # the default port, written or not
+    ("http://localhost:8000/a-b-c/", ("http://127.0.0.1:8000/",), True),
     ("http://evil.example/a-b-c/", (), True),
     ("ftp://southfront.press/a-b-c/", (), True),
 ])
 def test_the_guard_refuses_what_the_crawl_must_not_fetch(url: str, explicit: tuple, refused: bool):
-    guard = AddressGuardMiddleware(FakeCrawler(FakeSpider(explicit, ["southfront.press", *explicit])))
+    hosts = [origin(u)[1] for u in explicit]
+    guard = AddressGuardMiddleware(FakeCrawler(FakeSpider(explicit, ["southfront.press", *hosts])))
     assert bool(guard.refusal(url)) == refused
+
+
+def test_redirects_to_other_ports_and_to_names_resolving_to_private_addresses_are_refused(tmp_path: Path):
+    """The start URL's host name resolves (fake DNS, as no test may use real DNS) to this machine, and only
+    its exact origin may be fetched: a redirect to another port on it, or to a subdomain of it that resolves
+    to the cloud metadata address, is refused before anything connects there, and the article quarantined."""
+    with FaultyServer({"/internal-admin-page/": good(2)}) as internal, FaultyServer() as server:
+        port, other = (urlsplit(s.base_url).port for s in (server, internal))
+        mirror = f"http://mirror.test:{port}"
+        server.routes.update({
+            "/robots.txt": page("User-agent: *\nAllow: /\n", content_type="text/plain"),
+            "/feed/": page("<rss><channel>" + "".join(f"<item><link>{mirror}{p}</link></item>" for p in (
+                "/report-number-1/", "/redirects-to-another-port/", "/redirects-to-a-name-for-metadata/",
+                "/redirects-to-the-same-host-by-ip/")) + "</channel></rss>", "application/rss+xml"),
+            "/report-number-1/": good(1),
+            "/redirects-to-another-port/": redirect(f"http://mirror.test:{other}/internal-admin-page/"),
+            "/redirects-to-a-name-for-metadata/": redirect(f"http://metadata.mirror.test:{port}/latest/meta-data/"),
+            "/redirects-to-the-same-host-by-ip/": redirect(f"http://127.0.0.1:{port}/report-number-1/"),
+        })
+        feed = tmp_path / "feed.jsonl"
+        dns = json.dumps({"mirror.test": "127.0.0.1", "metadata.mirror.test": "169.254.169.254"})
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={mirror}/feed/", "-O", str(feed),
+                            "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", "-s", f"FAKE_DNS={dns}",
+                            "-s", "TWISTED_DNS_RESOLVER=tests.faulty_server.FakeResolver", *FAST)
+        assert internal.requested("/internal-admin-page/") == 0
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [path(r["url"]) for r in read_jsonl(feed)] == ["/report-number-1/"]
+    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    assert reasons == {
+        "/redirects-to-another-port/": "not fetched: mirror.test resolves to 127.0.0.1, a loopback address",
+        "/redirects-to-a-name-for-metadata/":
+            "not fetched: metadata.mirror.test resolves to 169.254.169.254, a link-local address",
+        "/redirects-to-the-same-host-by-ip/":
+            f"not followed: the page redirects to http://127.0.0.1:{port}/report-number-1/, 127.0.0.1 is a loopback address",
+    }
 
 
 # --- feeds that survive a kill -----------------------------------------------------------------------
@@ -375,15 +436,33 @@ def test_a_resumed_job_appends_to_a_feed_it_was_told_to_overwrite(tmp_path: Path
     jobdir.mkdir()
     feed.write_bytes(b'{"id": "0"}\n')  # from an earlier job: the first run overwrites it
     options = {"format": "jsonlines", "overwrite": True}
-    for line in (b'{"id": "1"}\n', b'{"id": "2"}\n'):
+    for line in (b'{"id": "1"}\n', b'{"id": "2"}\n'):  # a run stopped cleanly, then resumed
         DurableFileFeedStorage(str(feed), feed_options=options, jobdir=str(jobdir))  # Scrapy's check that it can
         storage = DurableFileFeedStorage(str(feed), feed_options=options, jobdir=str(jobdir))
-        with storage.open(None) as handle:
-            handle.write(line)
+        handle = storage.open(None)
+        handle.write(line)
+        storage.store(handle)
     assert [r["id"] for r in read_jsonl(feed)] == ["1", "2"]
-    with DurableFileFeedStorage(str(feed), feed_options=options).open(None) as handle:  # a new run, no job
-        handle.write(b'{"id": "3"}\n')
+    storage = DurableFileFeedStorage(str(feed), feed_options=options)  # a new run, no job
+    handle = storage.open(None)
+    handle.write(b'{"id": "3"}\n')
+    storage.store(handle)
     assert [r["id"] for r in read_jsonl(feed)] == ["3"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonlines", "jl"])
+def test_a_feed_whose_last_run_was_killed_is_appended_to_not_overwritten(tmp_path: Path, fmt: str):
+    feed = tmp_path / "feed.out"  # the format, not the file name, says it is JSON Lines
+    feed.write_bytes(b'{"id": "0"}\n')  # from a finished earlier run: overwritten
+    options = {"format": fmt, "overwrite": True}
+    killed = DurableFileFeedStorage(str(feed), feed_options=options)
+    killed.open(None).write(b'{"id": "1"}\n{"id": "2", "bo')  # killed in the middle of its second item
+    rerun = DurableFileFeedStorage(str(feed), feed_options=options)
+    handle = rerun.open(None)
+    handle.write(b'{"id": "2"}\n')
+    rerun.store(handle)
+    assert [r["id"] for r in read_jsonl(feed)] == ["1", "2"]
+    assert not list(tmp_path.glob("*.running"))
 
 
 def journal_chain(tmp_path: Path) -> Chain:
@@ -428,3 +507,181 @@ def test_a_record_killed_before_the_store_remembered_it_is_left_to_the_next_craw
     assert FeedJournal(feed).recover(chain) == 0
     chain.close()
     assert not feed.exists()
+
+
+# --- walls and bounds (plugins/sanity.py) ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("paragraphs", "kind"), [
+    (["Rebels and government forces clashed near Idlib on Monday.", "Subscribe to continue reading."], "a paywall"),
+    (["You have reached your free article limit. Already a subscriber? Log in."], "a paywall"),
+    (["You must be logged in to view this content."], "a login wall"),
+    (["Checking your browser before accessing southfront.press.", "This process is automatic."],
+     "a captcha or bot check"),
+    (["Enable JavaScript and cookies to continue"], "a captcha or bot check"),
+    (["We value your privacy", "We and our 842 partners store and access information on your device."],
+     "a cookie consent page"),
+])
+def test_walls_are_quarantined_not_exported(chain: Chain, paragraphs: list[str], kind: str):
+    outcome = chain.process(Page(url="https://southfront.press/a-wall/", outlet=OUTLET,
+                                 html=article_html("Fighting in Idlib", paragraphs)))
+    assert outcome.status == "quarantined"
+    assert any(f"the page is {kind}, not an article" in reason for reason in outcome.reasons), outcome.reasons
+
+
+def test_an_article_that_mentions_a_wall_phrase_is_still_exported(chain: Chain):
+    title, paragraphs = story(7)
+    long_paragraph = " ".join(paragraphs * 12)  # a full-length article ...
+    outcome = chain.process(Page(url="https://southfront.press/long-one/", outlet=OUTLET, html=article_html(
+        title, [long_paragraph, "Subscribers can sign in to continue reading our archive."])))  # ... with a footer
+    assert outcome.status == "exported", outcome.reasons
+
+
+def test_fields_beyond_any_real_article_are_quarantined_with_the_reason(chain: Chain):
+    title, paragraphs = story(8)
+    outcome = chain.process(Page(url="https://southfront.press/hostile-metadata/", outlet=OUTLET,
+                                 html=article_html(title, paragraphs, head=HOSTILE_JSON_LD)))
+    assert outcome.status == "quarantined"
+    assert [reason.split(",")[0] for reason in outcome.reasons] == [
+        "the title has 5000 characters", "the authors has 2000 entries", "the tags has 5000 entries"]
+
+
+# --- feeds and sitemaps: parsed safely and completely ----------------------------------------------------
+
+def test_feeds_and_sitemaps_with_entity_bombs_and_long_prologs_are_still_read(tmp_path: Path):
+    """A billion-laughs DOCTYPE (and external entities) before the items, and a prolog far longer than any
+    sniffing window: nothing expanded or fetched, and every item still followed."""
+    prolog = '<?xml version="1.0"?><!-- ' + "a long licence comment " * 400 + '-->'
+    def bomb(base: str) -> str:
+        return prolog + BOMB_DTD.format(base=base)
+    routes = {f"/report-number-{i}/": good(i) for i in range(1, 7)}
+    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
+    with FaultyServer(routes) as server:
+        base = server.base_url
+        server.routes["/feed/"] = page(bomb(base) + "<rss><channel><item><title>&lol9;</title><link>&xxe;</link></item>"
+                                       + "".join(f"<item><title>&lol9;</title><link>{base}/report-number-{i}/</link></item>"
+                                                 for i in (1, 2, 3)) + "</channel></rss>", "application/rss+xml")
+        server.routes["/sitemap.xml"] = page(bomb(base) + "<urlset><url><loc>&leak;</loc></url>" + "".join(
+            f"<url><loc>{base}/report-number-{i}/</loc><lastmod>&lol9;</lastmod></url>" for i in (4, 5, 6))
+                                             + "</urlset>", "application/xml")
+        feed = tmp_path / "feed.jsonl"
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={base}/feed/,{base}/sitemap.xml", "-O", str(feed),
+                            "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST)
+        assert server.requested("/xxe-leak") == 0
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(path(r["url"]) for r in read_jsonl(feed)) == [f"/report-number-{i}/" for i in range(1, 7)]
+    assert "lollol" not in feed.read_text()
+    assert "declares a document type" in result.stderr
+
+
+# --- every article request ends as one outcome ---------------------------------------------------------
+
+def meta_refresh(target: str) -> Reply:
+    return page(f'<html><head><meta http-equiv="refresh" content="0; url={target}"><title>Moved</title></head>'
+                '<body><p>This article has moved.</p></body></html>')
+
+
+def test_articles_that_refresh_or_redirect_elsewhere_are_accounted_for(tmp_path: Path):
+    """Meta refreshes and redirects to a page crawled already, to a listing, to another site: each article
+    page the crawl reached is exported, quarantined with the reason or counted as a duplicate."""
+    routes = {
+        "/robots.txt": page("User-agent: *\nAllow: /\n", content_type="text/plain"),
+        "/report-number-1/": good(1), "/report-number-2/": good(2),
+        "/refreshes-to-a-crawled-article/": meta_refresh("/report-number-1/"),
+        "/redirects-to-a-crawled-article/": redirect("/report-number-1/", status=301),
+        "/refreshes-to-a-new-article/": meta_refresh("/report-number-2/"),
+        "/refreshes-to-the-feed/": meta_refresh("/feed/"),
+        "/refreshes-to-another-site/": meta_refresh("http://evil.example/report-number-3/"),
+        "/refreshes-to-cloud-metadata/": meta_refresh("http://169.254.169.254/latest/meta-data/"),
+    }
+    links = ["/report-number-1/", *[p for p in routes if p.startswith(("/refreshes", "/redirects"))]]
+    with FaultyServer(routes) as server:
+        server.routes["/feed/"] = page("<rss><channel>" + "".join(f"<item><link>{server.base_url}{link}</link></item>"
+                                                                  for link in links) + "</channel></rss>",
+                                       "application/rss+xml")
+        feed = tmp_path / "feed.jsonl"
+        result = run_scrapy("crawl", OUTLET, "-a", f"start_url={server.base_url}/feed/", "-O", str(feed),
+                            "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST)
+        assert server.hosts() == {urlsplit(server.base_url).netloc}
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = SUMMARY_LINE.search(result.stderr)
+    assert summary and summary.groups()[1:] == ("7", "2", "3", "2"), summary and summary.group()
+    assert sorted(path(r["url"]) for r in read_jsonl(feed)) == ["/report-number-1/", "/report-number-2/"]
+    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    base = server.base_url
+    assert reasons == {
+        "/refreshes-to-the-feed/": f"not an article: the page refreshes to {base}/feed/, which is not an article "
+                                   "page of the outlet",
+        "/refreshes-to-another-site/": "not followed: the page refreshes to http://evil.example/report-number-3/, "
+                                       "another site than the one crawled",
+        "/refreshes-to-cloud-metadata/": "not followed: the page refreshes to http://169.254.169.254/latest/meta-data/,"
+                                         " another site than the one crawled",
+    }
+
+
+# --- a full disk or a dead store stops the run, and nothing reported as exported goes missing -----------
+
+def full_disk_site(count: int) -> dict[str, Reply]:
+    routes = {f"/report-number-{i}/": good(i) for i in range(1, count + 1)}
+    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
+    routes["/bad-page-for-quarantine/"] = page(article_html("404 Not Found", ["Sorry, nothing here."]))
+    return routes
+
+
+def crawl_with_file_size_limit(server: FaultyServer, tmp_path: Path, limit: int | None, *extra: str):
+    """`scrapy crawl` of the server's sitemap into tmp_path; with ``limit``, no file it writes may grow past
+    ``limit`` bytes (RLIMIT_FSIZE: a write beyond it fails as on a full disk)."""
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", OUTLET, "-a", f"start_url={server.base_url}/sitemap.xml",
+         "-O", str(tmp_path / "feed.jsonl"), "-s", f"DEDUP_STORE={tmp_path / 'state.sqlite'}", *FAST, *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit_file_size if limit else None)
+
+
+@pytest.mark.parametrize("fault", ["full disk", "quarantine file on a full device"])
+def test_a_write_failure_stops_the_run_with_one_error_and_the_next_run_completes_it(tmp_path: Path, fault: str):
+    count = 30
+    with FaultyServer(full_disk_site(count)) as server:
+        server.routes["/sitemap.xml"] = page("<urlset>" + "".join(
+            f"<url><loc>{server.base_url}{path}</loc></url>" for path in server.routes if path != "/robots.txt")
+                                             + "</urlset>", "application/xml")
+        if fault == "full disk":  # the store's write-ahead log reaches the limit first
+            failed = crawl_with_file_size_limit(server, tmp_path, 60_000)
+        else:  # /dev/full: every write fails with ENOSPC, as on a full disk
+            failed = crawl_with_file_size_limit(server, tmp_path, None, "-s", "QUARANTINE_FILE=/dev/full")
+        assert failed.returncode == 1, failed.stderr[-3000:]
+        errors = [line for line in failed.stderr.splitlines() if "] ERROR: " in line]
+        assert len(errors) == 1 and "Stopping: cannot" in errors[0], errors
+        assert "Traceback" not in failed.stderr
+        assert ("disk I/O error" if fault == "full disk" else "No space left on device") in errors[0]
+        summary = SUMMARY_LINE.search(failed.stderr)
+        assert summary and int(summary.group(2)) < count, "the run went on after the failure"
+
+        again = crawl_with_file_size_limit(server, tmp_path, None)
+    assert again.returncode == 0, again.stderr[-3000:]
+    records = read_jsonl(tmp_path / "feed.jsonl")
+    assert sorted(path(r["url"]) for r in records) == sorted(f"/report-number-{i}/" for i in range(1, count + 1))
+    quarantined = {path(entry["url"]) for entry in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    assert quarantined == {"/bad-page-for-quarantine/"}
+
+
+def test_a_feed_write_that_fails_stops_the_run_and_later_writes_are_refused(tmp_path: Path):
+    guard = OutputGuard(SimpleNamespace(stats=SimpleStats()))
+    with SyncedFile("/dev/full", "ab", guard) as handle:
+        handle.write(b'{"id": "1"}\n')
+        assert guard.failure and "No space left on device" in guard.failure
+        assert handle.write(b'{"id": "2"}\n') == 0
+    assert OutputGuard.failures[-1] == guard.failure
+
+
+@pytest.mark.parametrize("where", ["an output folder that cannot be written", "a store that cannot be opened"])
+def test_output_that_cannot_be_opened_stops_the_crawl_at_once(tmp_path: Path, where: str):
+    # /proc refuses new files to every user, root included, as a read-only folder does.
+    feed = "/proc/conflict-feeds-test/feed.jsonl" if "folder" in where else str(tmp_path / "feed.jsonl")
+    store = str(tmp_path / "state.sqlite") if "folder" in where else "/dev/full/state.sqlite"
+    result = run_scrapy("crawl", OUTLET, "-a", "start_url=http://127.0.0.1:9/feed/", "-O", feed,
+                        "-s", f"DEDUP_STORE={store}", *FAST)
+    assert result.returncode == 1, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if "] ERROR: " in line]
+    assert len(errors) == 1 and "Stopping: cannot open the crawl's output or state" in errors[0], errors
+    assert "Traceback" not in result.stderr

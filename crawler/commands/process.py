@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,15 +13,30 @@ from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from crawler.feeds import OutputGuard
 from crawler.spiders import use_default_feed
 from crawler.warcinput import is_archive, pages_of_archive
+# The characters the extractor removes from crawled pages before parsing them.
+from plugins.extract import _NOT_XML_TEXT as CONTROL_CHARACTERS
 from plugins.model import Page
+from plugins.sanity import binary_content
 
 FIELDS = ("url", "outlet", "title", "published", "fetched_at", "html", "text", "body")
+# What an exported record says about itself that re-processing must not change: its identity (so a
+# re-normalised archive keeps every id and cluster), when and from what it was fetched, and the metadata the
+# page gave, which a record's body alone no longer shows.
+KEPT = {"id": str, "canonical_url": str, "provenance": dict, "authors": list, "tags": list, "images": list}
 
 
 class ProcessSpider(Spider):
-    """Reads JSON Lines and yields each line as a page; it makes no requests."""
+    """Reads JSON Lines and yields each line as a page; it makes no requests.
+
+    Lines are read as a person means them, whatever wrote the file: a byte-order mark is ignored, CRLF and
+    LF both end a line, a carriage return alone does not (JSON escapes its own line breaks, so a bare CR
+    can only be inside a value) and empty lines are skipped but counted, so every line number in the log is
+    the one an editor shows. Control characters in the text are dropped as in crawled pages; a value that
+    is mostly control characters is binary data and the line is quarantined.
+    """
 
     name = "process"
 
@@ -38,15 +54,26 @@ class ProcessSpider(Spider):
             for page in pages_of_archive(self.path, self.settings):
                 yield page
             return
-        with self.path.open(encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, start=1):
+        empty = 0
+        with self.path.open("rb") as lines:
+            for number, raw in enumerate(lines, start=1):
+                OutputGuard.of(self.crawler).check()
+                if number == 1:
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
+                line = raw.decode("utf-8", errors="replace")
                 if line.strip():
                     yield self.page_from(number, line)
+                else:
+                    empty += 1
+        if empty:
+            self.logger.info("%s: %d empty lines skipped", self.path, empty)
 
     def page_from(self, number: int, line: str) -> Page:
         where = f"{self.path}:{number}"
         try:
-            data = json.loads(line)
+            data = json.loads(line, strict=False)  # strict=False: raw control characters inside strings
+        except RecursionError:
+            return self.bad_line(where, f"line {number} is JSON nested too deeply to read")
         except ValueError as exc:
             return self.bad_line(where, f"line {number} is not JSON ({exc})")
         if not isinstance(data, dict):
@@ -61,7 +88,14 @@ class ProcessSpider(Spider):
         for richer, poorer in (("html", "text"), ("html", "body"), ("text", "body")):
             if richer in values:
                 values.pop(poorer, None)
-        return Page(**values)
+        for key in ("text", "body"):  # HTML gets the crawled pages' treatment in the chain itself
+            if key in values:
+                problem = binary_content(values[key])
+                if problem:
+                    return self.bad_line(where, f"line {number}: the {key} is not text: {problem}", url=url)
+        values = {k: v if k == "html" else CONTROL_CHARACTERS.sub("", v) for k, v in values.items()}
+        kept = {k: data[k] for k, kind in KEPT.items() if isinstance(data.get(k), kind)}
+        return Page(**values, kept=kept or None)
 
     def bad_line(self, where: str, reason: str, url: str | None = None) -> Page:
         self.logger.error("%s: %s", where, reason)
@@ -82,6 +116,8 @@ class Command(BaseRunSpiderCommand):
             "Each input line is a JSON object with url and optionally outlet, title, published, fetched_at, "
             "and one of html (a saved page), text (a page's visible text) or body (extracted article text). "
             "A WARC file (.warc, .warc.gz) or WACZ package (.wacz) gives its article responses instead. "
+            "A line from an exported feed keeps its id, canonical_url, fetched_at, provenance, authors, tags "
+            "and images. "
             "Without -o/-O the feed is output/process.jsonl."
         )
 
@@ -93,5 +129,5 @@ class Command(BaseRunSpiderCommand):
         assert self.crawler_process is not None
         self.crawler_process.crawl(ProcessSpider, path=args[0])
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
+        if self.crawler_process.bootstrap_failed or OutputGuard.failures:
             self.exitcode = 1

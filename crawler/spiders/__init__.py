@@ -25,9 +25,12 @@ from scrapy.exceptions import (
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
+from scrapy.utils.response import get_meta_refresh
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler.feeds import OutputGuard
+from crawler.middlewares import origin
 from crawler.wayback import ORIGINAL_URL, WaybackSearch, archive_date, snapshot_provenance
 from plugins.chain import STAT
 from plugins.model import Outlet, Page
@@ -39,14 +42,41 @@ LINKED = "articles/linked"
 FAILED = "conflict_feeds/failed"
 
 _FEED_ROOTS = {"rss", "feed", "rdf", "RDF"}
-# The root element's name, past a byte-order mark, the XML declaration, stylesheet instructions, comments
-# and a document type declaration (with its internal subset, where entity bombs live: parsed safely below).
-_XML_START = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*<(?P<root>[\w:]+)",
-    re.DOTALL,
-)
-# Feeds are parsed without entity resolution or network access: feeds are untrusted input.
+# Feeds are parsed without entity resolution or network access: feeds are untrusted input. (The document type
+# declaration, where entity bombs and external entities live, is cut off before parsing: see xml_prolog.)
 _FEED_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+_XML_NAME = re.compile(rb"[\w:.-]+")
+
+
+def xml_prolog(body: bytes) -> tuple[str, int, int]:
+    """The root element's name of an XML document (empty when ``body`` is not XML) and where its document
+    type declaration starts and ends (equal when it has none). The prolog (byte-order mark, XML declaration,
+    processing instructions, comments, DOCTYPE with its internal subset) is skipped however long it is."""
+    at, doctype = (3 if body.startswith(b"\xef\xbb\xbf") else 0), (0, 0)
+    while True:
+        while at < len(body) and body[at] in b" \t\r\n":
+            at += 1
+        if body.startswith(b"<?", at):
+            end = body.find(b"?>", at)
+            at = -1 if end < 0 else end + 2
+        elif body.startswith(b"<!--", at):
+            end = body.find(b"-->", at + 4)
+            at = -1 if end < 0 else end + 3
+        elif body[at:at + 9].upper() == b"<!DOCTYPE":
+            start = at
+            bracket, close = body.find(b"[", at), body.find(b">", at)
+            if 0 <= bracket < close:  # an internal subset: it ends at "]", then ">"
+                end = body.find(b"]", bracket)
+                close = -1 if end < 0 else body.find(b">", end)
+            at = -1 if close < 0 else close + 1
+            doctype = (start, at)
+        elif body.startswith(b"<", at):
+            name = _XML_NAME.match(body, at + 1)
+            return (name.group().split(b":")[-1].decode("ascii", "replace") if name else ""), *doctype
+        else:
+            return "", 0, 0
+        if at < 0:
+            return "", 0, 0
 
 
 def use_default_feed(settings: Any) -> None:
@@ -109,8 +139,9 @@ class OutletSpider(Spider):
         # Links on the crawled hosts that fit none of the patterns: how many, and the first one.
         self.unfitting_links = 0
         self.unfitting_example = ""
-        # Hosts the user named; crawler.middlewares lets them be private addresses (a local mirror).
-        self.explicit_hosts = frozenset(hosts) if start_url else frozenset()
+        # The exact origins (scheme, host, port) the user named; crawler.middlewares lets them, and only
+        # them, be private addresses (a local mirror).
+        self.explicit_origins = frozenset(map(origin, self.start_urls)) if start_url else frozenset()
         if not start_url:
             hosts |= set(self.outlet.domains)
         self.allowed_hosts = {h for h in hosts if h}
@@ -120,6 +151,10 @@ class OutletSpider(Spider):
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         use_default_feed(settings)
+        # A <meta http-equiv=refresh> is followed by the spider itself (see refresh_target), so an article
+        # page that refreshes elsewhere ends as an outcome; Scrapy's middleware would hand the new request
+        # to the scheduler, whose duplicate and offsite filters drop it without a word.
+        settings.set("METAREFRESH_ENABLED", False, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -139,7 +174,7 @@ class OutletSpider(Spider):
         # Every request goes to the archive the user's settings name (a local one, in the tests).
         self.allowed_hosts = {parts.hostname}
         self.allowed_domains = [parts.hostname]
-        self.explicit_hosts = frozenset(self.allowed_hosts)
+        self.explicit_origins = frozenset({origin(base)})
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
@@ -152,6 +187,7 @@ class OutletSpider(Spider):
                 yield request
             return
         for url in self.start_urls:
+            OutputGuard.of(self.crawler).check()
             # An entry point may be an article itself (parse recognises it): it must not fail unaccounted.
             is_article = bool(self.outlet.article_re.search(self.site_path(url)))
             if is_article:
@@ -169,8 +205,12 @@ class OutletSpider(Spider):
     def parse(self, response: Response) -> Iterator[Request | Page]:
         """An entry point or listing: a sitemap, a feed or an HTML page of links."""
         body = self.unzipped(response)
-        root = _XML_START.match(body[:2048])
-        root_name = root.group("root").split(b":")[-1].decode("ascii", "replace") if root else ""
+        root_name, doctype_start, doctype_end = xml_prolog(body)
+        if doctype_end > doctype_start and root_name in ("urlset", "sitemapindex", *_FEED_ROOTS):
+            # Entity declarations have no place in a feed or sitemap; entity bombs and external entities do.
+            self.logger.warning("%s declares a document type (%d bytes): read without it, entities unexpanded",
+                                response.url, doctype_end - doctype_start)
+            body = body[:doctype_start] + body[doctype_end:]
         if root_name in ("urlset", "sitemapindex"):
             yield from self.follow_sitemap(response, body)
         elif root_name in _FEED_ROOTS:
@@ -179,6 +219,9 @@ class OutletSpider(Spider):
             if self.outlet.article_re.search(self.site_path(response.url)):
                 yield from self.parse_article(response)
                 return
+            target = self.refresh_target(response)
+            if target:
+                yield from self.follow_url(response, target)
             yield from self.follow_all(response, response.css("a::attr(href)").getall())
 
     def unzipped(self, response: Response) -> bytes:
@@ -214,7 +257,7 @@ class OutletSpider(Spider):
         path = self.site_path(url)
         if not listing and self.outlet.article_re.search(path):
             self.crawler.stats.inc_value(LINKED)
-            yield Request(url, callback=self.parse_article, errback=self.article_failed)
+            yield self.article_request(url)
         elif listing or self.outlet.listing_re.search(path):
             yield Request(url, callback=self.parse)
         else:
@@ -226,11 +269,49 @@ class OutletSpider(Spider):
         is_article = lambda url: bool(self.outlet.article_re.search(path_of(url)))  # noqa: E731
         yield from self.wayback.snapshots(response, is_article, self.parse_article, self.article_failed)
 
-    def parse_article(self, response: Response) -> Iterator[Page]:
+    def article_request(self, url: str, **meta: Any) -> Request:
+        """A request for an article page; ``meta["article"]`` lets the job's duplicate filter know it."""
+        return Request(url, callback=self.parse_article, errback=self.article_failed, meta={"article": True, **meta})
+
+    def refresh_target(self, response: TextResponse) -> str | None:
+        """Where a ``<meta http-equiv=refresh>`` sends the browser at once, as Scrapy's MetaRefreshMiddleware
+        reads it (METAREFRESH_IGNORE_TAGS, METAREFRESH_MAXDELAY); None for none, or for the page itself."""
+        try:
+            delay, url = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
+        except ValueError:
+            return None
+        if url is None or delay >= self.settings.getint("METAREFRESH_MAXDELAY") or url == response.url:
+            return None
+        return url
+
+    def follow_refresh(self, response: TextResponse, target: str) -> Iterator[Request | Page]:
+        """An article page that refreshes to ``target``: the article is the target's (fetched even if it
+        was crawled already, so the chain counts it a duplicate), or a page quarantined with the reason."""
+        reached = response.meta.get("redirect_urls") or []
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or parts.hostname not in self.allowed_hosts:
+            yield self.page(response.url, problem=f"not followed: the page refreshes to {target}, another site "
+                                                  "than the one crawled")
+        elif target in reached:
+            yield self.page(response.url, problem=f"not followed: the page refreshes in a loop (back to {target})")
+        elif len(reached) >= self.settings.getint("REDIRECT_MAX_TIMES"):
+            yield self.page(response.url, problem=f"not followed: more than {len(reached)} redirects (REDIRECT_MAX_TIMES)")
+        elif self.outlet.article_re.search(self.site_path(target)):
+            yield self.article_request(target, redirect_urls=[*reached, response.url], redirect_times=len(reached) + 1)
+        else:
+            yield self.page(response.url, problem=f"not an article: the page refreshes to {target}, which is not "
+                                                  "an article page of the outlet")
+            yield from self.follow_url(response, target)  # a listing is still worth reading
+
+    def parse_article(self, response: Response) -> Iterator[Page | Request]:
         url = response.meta.get(ORIGINAL_URL, response.url)  # a snapshot's page is the article's own address
         if not isinstance(response, TextResponse):
             kind = response.headers.get("Content-Type", b"unknown").decode("latin-1")
             yield self.page(url, problem=f"the response is not a web page but {kind}")
+            return
+        target = self.refresh_target(response)
+        if target:
+            yield from self.follow_refresh(response, urljoin(response.url, target))
             return
         page = page_of_response(response, self.outlet.name, url)
         if ORIGINAL_URL in response.meta:
