@@ -235,6 +235,7 @@ class DurableFileFeedStorage(FileFeedStorage):
             self.write_mode = "ab"
         if self.write_mode == "ab" and self.line_based:
             trim_partial_line(path)
+        self.running.parent.mkdir(parents=True, exist_ok=True)
         self.running.touch()
         return SyncedFile(path, self.write_mode, self.guard)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from plugins.extract import parse_html
 from plugins.hookspecs import hookimpl
-from plugins.model import Page, Unusable
+from plugins.model import Draft, Page, Unusable
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def reread_without_deep_nesting(page: Page, outlet: Any, chain: Any) -> Any:
 
 @hookimpl
 def validate_article(article: dict[str, Any]) -> list[str]:
-    problems = [*oversized(article), *filter(None, [wall(article)])]
+    problems = oversized(article)
     garbled = [found for field in ("title", "body") for found in mojibake(article.get(field) or "")]
     if garbled:
         (shown, meant), count = garbled[0], len(garbled)
@@ -156,12 +156,23 @@ def oversized(article: dict[str, Any]) -> list[str]:
     return problems
 
 
-def wall(article: dict[str, Any]) -> str | None:
-    """What kind of wall (login, paywall, captcha, bot check, consent) a short page is instead of an article."""
-    body = article.get("body") or ""
+@hookimpl(trylast=True)
+def clean_lines(draft: Draft) -> None:
+    """After every cleaner: a page that is a wall instead of an article is quarantined. The wall's words
+    are looked for in every line, furniture included (a cleaner drops "Subscribe to continue reading" as an
+    appeal, and what it leaves is a teaser, not the article); the article's length is what the cleaners kept."""
+    kept = " ".join(text for _, text in draft.kept())
+    problem = wall(draft.title, kept, "\n".join(line.text for line in draft.lines))
+    if problem:
+        raise Unusable(problem)
+
+
+def wall(title: str | None, body: str, text: str) -> str | None:
+    """What kind of wall (login, paywall, captcha, bot check, consent) a page with this short ``body`` is
+    instead of an article, by what its ``text`` (or title) says."""
     if len(body.split()) >= WALL_MAX_WORDS:
         return None
-    found = WALL.search(f"{article.get('title') or ''}\n{body}")
+    found = WALL.search(f"{title or ''}\n{text}")
     if not found:
         return None
     kind = WALL_KINDS[int(found.lastgroup[1:])]

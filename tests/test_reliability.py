@@ -410,7 +410,7 @@ def test_redirects_to_other_ports_and_to_names_resolving_to_private_addresses_ar
         assert internal.requested("/internal-admin-page/") == 0
     assert result.returncode == 0, result.stderr[-3000:]
     assert [path(r["url"]) for r in read_jsonl(feed)] == ["/report-number-1/"]
-    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "quarantine" / "feed.jsonl")}
     assert reasons == {
         "/redirects-to-another-port/": "not fetched: mirror.test resolves to 127.0.0.1, a loopback address",
         "/redirects-to-a-name-for-metadata/":
@@ -606,7 +606,7 @@ def test_articles_that_refresh_or_redirect_elsewhere_are_accounted_for(tmp_path:
     summary = SUMMARY_LINE.search(result.stderr)
     assert summary and summary.groups()[1:] == ("7", "2", "3", "2"), summary and summary.group()
     assert sorted(path(r["url"]) for r in read_jsonl(feed)) == ["/report-number-1/", "/report-number-2/"]
-    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    reasons = {path(e["url"]): e["reasons"][0] for e in read_jsonl(tmp_path / "quarantine" / "feed.jsonl")}
     base = server.base_url
     assert reasons == {
         "/refreshes-to-the-feed/": f"not an article: the page refreshes to {base}/feed/, which is not an article "
@@ -661,7 +661,7 @@ def test_a_write_failure_stops_the_run_with_one_error_and_the_next_run_completes
     assert again.returncode == 0, again.stderr[-3000:]
     records = read_jsonl(tmp_path / "feed.jsonl")
     assert sorted(path(r["url"]) for r in records) == sorted(f"/report-number-{i}/" for i in range(1, count + 1))
-    quarantined = {path(entry["url"]) for entry in read_jsonl(tmp_path / "feed.quarantine.jsonl")}
+    quarantined = {path(entry["url"]) for entry in read_jsonl(tmp_path / "quarantine" / "feed.jsonl")}
     assert quarantined == {"/bad-page-for-quarantine/"}
 
 

@@ -5,7 +5,8 @@
   be written (a full disk, a read-only folder, a dead store: ``crawler.feeds.OutputGuard``);
 - at INFO the log says what happened (per outlet: pages reached, exported, quarantined with the top
   reasons, duplicates; quarantined pages one line each); Scrapy's lists of components, overridden settings
-  and stats dump, and trafilatura's "discarding data" warnings, appear with ``-L DEBUG``.
+  and stats dump, trafilatura's "discarding data" warnings and the traceback of a robots.txt that could not
+  be fetched appear with ``-L DEBUG``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ DETAIL_LOGGERS = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scr
 # trafilatura warns "discarding data: None" for every page it finds no text in; the chain quarantines such
 # a page with its own reason, so the warning is a detail too.
 EXTRACTOR_LOGGER = "trafilatura.core"
+# A robots.txt that cannot be fetched (no network, a host that does not resolve) is logged with a
+# traceback; its one-line message says all a person needs.
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 
 
 class Command(ScrapyCrawlCommand):
@@ -45,12 +49,16 @@ class Command(ScrapyCrawlCommand):
 
 
 def details_at_debug_only(settings: Any) -> None:
-    """Unless LOG_LEVEL is DEBUG, keep the detail loggers' INFO lines (and trafilatura's warnings) out."""
-    if logging.getLevelName(settings.get("LOG_LEVEL")) > logging.DEBUG:
+    """Unless LOG_LEVEL is DEBUG or LOG_DETAILS is set, keep the detail loggers' INFO lines (and
+    trafilatura's warnings, and robots.txt tracebacks) out."""
+    level = settings.get("LOG_LEVEL")
+    level = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    if isinstance(level, int) and level > logging.DEBUG and not settings.getbool("LOG_DETAILS"):
         # Filters, not levels: Scrapy's logging set-up resets the levels of existing loggers.
         for name in DETAIL_LOGGERS:
             logging.getLogger(name).addFilter(at_least(logging.WARNING))
         logging.getLogger(EXTRACTOR_LOGGER).addFilter(at_least(logging.ERROR))
+        logging.getLogger(ROBOTS_LOGGER).addFilter(without_traceback)
 
 
 def at_least(level: int) -> logging.Filter:
@@ -59,3 +67,10 @@ def at_least(level: int) -> logging.Filter:
             return record.levelno >= level
 
     return AtLeast()
+
+
+def without_traceback(record: logging.LogRecord) -> bool:
+    """A logging filter that keeps the record and drops its traceback."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
