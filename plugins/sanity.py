@@ -72,6 +72,9 @@ WALLS = {
 WALL = re.compile("|".join(f"(?P<w{i}>{pattern})" for i, pattern in enumerate(WALLS.values())), re.IGNORECASE)
 WALL_KINDS = list(WALLS)
 WALL_MAX_WORDS = 150
+# A wall's words that a cleaner dropped as furniture ("Subscribe to continue reading", a cookie banner) make
+# a page a wall only when what is left is a teaser: a real article beside a banner is longer than this.
+TEASER_MAX_WORDS = 40
 # No real article comes near these; a record beyond them was made from metadata that cannot be trusted.
 MAX_TITLE_CHARS = 500
 MAX_AUTHORS = 50
@@ -158,19 +161,21 @@ def oversized(article: dict[str, Any]) -> list[str]:
 
 @hookimpl(trylast=True)
 def clean_lines(draft: Draft) -> None:
-    """After every cleaner: a page that is a wall instead of an article is quarantined. The wall's words
-    are looked for in every line, furniture included (a cleaner drops "Subscribe to continue reading" as an
-    appeal, and what it leaves is a teaser, not the article); the article's length is what the cleaners kept."""
-    kept = " ".join(text for _, text in draft.kept())
-    problem = wall(draft.title, kept, "\n".join(line.text for line in draft.lines))
+    """After every cleaner: a page that is a wall instead of an article is quarantined. The wall's words are
+    looked for in the lines the cleaners kept and, when those are only a teaser, in the furniture they
+    dropped too (a cleaner drops "Subscribe to continue reading" as an appeal; what it leaves is no article)."""
+    kept = [text for _, text in draft.kept()]
+    words = sum(len(text.split()) for text in kept)
+    searched = kept if words >= TEASER_MAX_WORDS else [line.text for line in draft.lines]
+    problem = wall(draft.title, words, "\n".join(searched))
     if problem:
         raise Unusable(problem)
 
 
-def wall(title: str | None, body: str, text: str) -> str | None:
-    """What kind of wall (login, paywall, captcha, bot check, consent) a page with this short ``body`` is
-    instead of an article, by what its ``text`` (or title) says."""
-    if len(body.split()) >= WALL_MAX_WORDS:
+def wall(title: str | None, words: int, text: str) -> str | None:
+    """What kind of wall (login, paywall, captcha, bot check, consent) a page whose article has ``words``
+    words is instead of an article, by what its ``text`` (or title) says."""
+    if words >= WALL_MAX_WORDS:
         return None
     found = WALL.search(f"{title or ''}\n{text}")
     if not found:
