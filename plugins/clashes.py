@@ -41,7 +41,7 @@ PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 # Words that may stand between a group's name and the words that tie it to a fight.
 NOUN_FILLERS = (
     "the a an its their his her this that these those two three both all other another some several many "
-    "rival rivals main key local so-called hardline allied opposing harakat ally allies former one-time erstwhile "
+    "rival rivals main key local various so-called hardline allied opposing harakat ally allies former one-time erstwhile "
     "militants militant fighters fighter terrorists terrorist members member forces force units unit "
     "positions position posts post headquarters headquarter hq checkpoints checkpoint bases base "
     "strongholds stronghold ranks men elements gunmen convoy convoys "
@@ -264,13 +264,135 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
 
 
 @cache
-def patterns() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]:
-    """The shapes compiled, once per process and only when an article needs them: the patterns are long
-    (every filler list is spelled out), and compiling them takes about a second."""
-    return tuple(
-        (re.compile(trigger, re.IGNORECASE), re.compile(pattern, re.IGNORECASE), kind)
-        for trigger, pattern, kind in SHAPES
-    )
+def compiled(index: int) -> tuple[re.Pattern[str], re.Pattern[str], str]:
+    """One shape compiled, once per process and only when a sentence has its key words: the patterns are
+    long (every filler list is spelled out), and compiling all of them takes over a second."""
+    trigger, pattern, kind = SHAPES[index]
+    return re.compile(trigger, re.IGNORECASE), re.compile(pattern, re.IGNORECASE), kind
+
+
+@cache
+def triggers() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(trigger, re.IGNORECASE) for trigger, _, _ in SHAPES)
+
+
+# The sentence rule, for what no shape covers (fights told across clauses, with pronouns, in the passive,
+# "X-Y clashes"): a sentence with a fight word whose group mentions fall into exactly two sides reports
+# those sides fighting each other. Names stand on one side when only "and" or a comma joins them ("X and Y
+# attacked Z"), unless "between" comes before them or a mutual verb after ("clashes between X and Y", "X
+# and Y clashed"); a name joined to the one before by a word of belonging ("X, affiliated to Y", "X التابع
+# لـ Y") is the same side and not a side of its own. Sentences of agreements, intentions, demands or denials
+# are left to the shapes.
+FIGHT_WORDS = re.compile(
+    r"\b(?:clash\w*|fight\w*|fought|battl\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
+    r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|killed|ambush\w*|besieg\w*|sieged?|war|hostilities"
+    r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
+    r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
+    r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
+    r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
+    r"|اشتباك|اشتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
+    r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح",
+    re.IGNORECASE,
+)
+NOT_A_FIGHT = re.compile(
+    r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
+    r"|den(?:y|ied|ies)|demand\w*|urg\w*|would|could|might|will|likely|threat\w*|plan\w*|prevent\w*"
+    r"|avoid\w*|if|whether|close\s+to|about\s+to|prepar\w*)\b"
+    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب",
+    re.IGNORECASE,
+)
+# Only "and", a comma or filler between two names: one list ("X and Y", "X, Y و Z").
+TOGETHER = re.compile(
+    rf"(?:\s*(?:,|،|&|\band\b|\bnor\b|\bor\b|\bto\b|(?<!\w)و(?=\s|$|[{re.escape(QUOTES)}])|{FILL_WORD}))*\s*",
+    re.IGNORECASE,
+)
+# Words that tie a name to the one before as its part or backer.
+BELONGING = re.compile(
+    r"\b(?:alongside|along\s+with|together\s+with|supported\s+by|backed\s+by|allied|allies|ally|helped"
+    r"|includ\w*|consist\w*|compris\w*|made\s+up|part\s+of|component|members?\s+of|affiliat\w*|belong\w*"
+    r"|led\s+by|joined|merg\w*|formerly|previously|known\s+as|branch|wing|franchise|umbrella|both)\b"
+    r"|^['’]s?\s*[\"“”«»]?\s*$|\b(?:groups?|factions?)\s+of\b|\bone\s+(?:of\s+)?the\b|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم",
+    re.IGNORECASE,
+)
+APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,40}$", re.IGNORECASE)
+# "between X and Y" after a word that is no fight ("tensions between X and Y"): unsure, left out.
+FIGHT_BETWEEN = re.compile(
+    rf"(?:\b(?:{FIGHT_NOUNS})|{FIGHT_NOUNS_AR}|\bpitt\w*)(?:[\s,،\"“”«»]+[^\s\u27e6]+){{0,3}}?[\s,،\"“”«»]*"
+    r"(?:between|بين)?[^\u27e6]{0,40}$|\bpitt\w*[^\u27e6]{0,40}$",
+    re.IGNORECASE,
+)
+# "clashes between X and Y with Z": X and Y on one side, which the shapes read.
+BETWEEN_WITH = re.compile(r"(?:between|بين)[^\u27e6]{0,40}\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?(?:with|against|مع|ضد)\s", re.I)
+# "forces allied to X": not X itself.
+ALLIED_TO = re.compile(r"\b(?:allied|loyal|close|friendly)\s+(?:to|with)\s*[\"“”«»]?\s*$|الموالية?\s+ل[ـ]?\s*[\"“”«»]?\s*$", re.I)
+APART_AFTER = re.compile(
+    r"^[^\u27e6]{0,40}?(?:\b(?:clash(?:ed|ing)|fought|fighting|battl(?:ed|ing)|each\s+other|one\s+another|at\s+war"
+    r"|exchang\w*\s+fire)\b"
+    r"|اشتبك|تقاتل|اقتتل)",
+    re.IGNORECASE,
+)
+# A fight with a third party: two names listed together are then one side, whatever verb follows.
+THIRD_PARTY = re.compile(
+    r"\b(?:regime|government|army|troops|soldiers|assad|together|jointly|air\s+force|warplanes|airstrikes?)\b"
+    r"|النظام|قوات\s+الأسد",
+    re.IGNORECASE,
+)
+
+
+def sentence_sides(sentence: str, ids: list[str]) -> set[tuple[str, str]]:
+    """Pairs of the sentence rule (above) in a masked sentence, read clause by clause (";" ends one)."""
+    return set().union(*(clause_sides(clause, ids) for clause in re.split("[;؛]", sentence)))
+
+
+def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
+    if (
+        not FIGHT_WORDS.search(template.replace("conflict", ""))
+        or NOT_A_FIGHT.search(template)
+        or THIRD_PARTY.search(template)
+        or BETWEEN_WITH.search(template)
+    ):
+        return set()
+    spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
+    side = list(range(len(spans)))  # the side of each mention, as the index of its first mention
+    counted = [True] * len(spans)  # False: a backer or whole named after its part, not a side of its own
+    apart: set[int] = set()  # mentions of a list whose names are opposed ("clashes between X and Y")
+    for n, (start, _, _) in enumerate(spans):
+        if ALLIED_TO.search(template[:start]):
+            counted[n] = False
+    for n in range(1, len(spans)):
+        (_, end, before), (start, _, group) = spans[n - 1], spans[n]
+        gap = template[end:start]
+        if group == before:
+            side[n] = side[n - 1]
+        elif len(gap) <= 50 and BELONGING.search(gap):
+            side[n], counted[n] = side[n - 1], False
+        elif TOGETHER.fullmatch(gap):
+            first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
+            before, after = template[: spans[first][0]], template[spans[n][1]:]
+            if APART_BEFORE.search(before):
+                if not FIGHT_BETWEEN.search(before):
+                    return set()
+                apart.update((n - 1, n))
+            elif APART_AFTER.search(after):
+                apart.update((n - 1, n))
+            else:
+                side[n], counted[n] = side[n - 1], counted[n] and counted[n - 1]
+    if apart:  # the opposed list alone, as the shape "a fight noun, then between X and Y" reads it
+        listed = {spans[n][2] for n in apart if counted[n]}
+        return {tuple(sorted(pair)) for pair in combinations(listed, 2)}
+    groups_of: dict[int, set[str]] = {}
+    for n, (_, _, group) in enumerate(spans):
+        if counted[n]:
+            groups_of.setdefault(side[n], set()).add(group)
+    sides: list[set[str]] = []
+    for named in groups_of.values():  # a group named twice is one side, not two
+        for other in [side for side in sides if side & named]:
+            sides.remove(other)
+            named = named | other
+        sides.append(named)
+    if len(sides) != 2:
+        return set()
+    return {tuple(sorted((a, b))) for x, y in combinations(sides, 2) for a in x for b in y if a != b}
 
 
 # A group's name written onto a participle describes the next name: "NLF-affiliated", "Turkish-backed".
@@ -320,10 +442,13 @@ def slots(text: str, ids: list[str]) -> list[str]:
 
 def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
     """Pairs of group ids the masked sentence reports fighting each other."""
-    found: set[tuple[str, str]] = set()
-    for trigger, pattern, kind in patterns():
+    if not FIGHT_WORDS.search(template):  # most sentences naming two groups tell no fight
+        return set()
+    found = sentence_sides(template, ids)
+    for index, trigger in enumerate(triggers()):
         if not trigger.search(template):
             continue
+        _, pattern, kind = compiled(index)
         for match in pattern.finditer(template):
             if kind == "list":
                 sides = slots(match.group("both"), ids)
