@@ -332,9 +332,14 @@ APART_AFTER = re.compile(
     re.IGNORECASE,
 )
 # A fight with a third party: two names listed together are then one side, whatever verb follows.
+STATE_FORCES = (
+    r"(?:\b(?:regime|government|army|troops|soldiers|assad|air\s+force|warplanes|airstrikes?)\b|النظام|قوات\s+الأسد"
+    r"|الطيران|الجيش\s+(?:السوري|التركي))"
+)
 THIRD_PARTY = re.compile(
-    r"\b(?:regime|government|army|troops|soldiers|assad|together|jointly|air\s+force|warplanes|airstrikes?)\b"
-    r"|النظام|قوات\s+الأسد",
+    rf"(?:{FIGHT_WORDS.pattern})[^\u27e6]{{0,60}}?{STATE_FORCES}|{STATE_FORCES}[^\u27e6]{{0,30}}?(?:{FIGHT_WORDS.pattern})"
+    rf"|\b(?:from|against)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?{STATE_FORCES}|(?:من|ضد|مع)\s+(?:قوات\s+)?{STATE_FORCES}"
+    r"|\b(?:together|jointly)\b",
     re.IGNORECASE,
 )
 
