@@ -41,7 +41,7 @@ PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 # Words that may stand between a group's name and the words that tie it to a fight.
 NOUN_FILLERS = (
     "the a an its their his her this that these those two three both all other another some several many "
-    "rival rivals main key local various so-called hardline allied opposing harakat ally allies former one-time erstwhile "
+    "rival rivals main key local various conglomerate so-called hardline allied opposing harakat ally allies former one-time erstwhile "
     "militants militant fighters fighter terrorists terrorist members member forces force units unit "
     "positions position posts post headquarters headquarter hq checkpoints checkpoint bases base "
     "strongholds stronghold ranks men elements gunmen convoy convoys "
@@ -283,8 +283,8 @@ def triggers() -> tuple[re.Pattern[str], ...]:
 # those sides fighting each other. Names stand on one side when only "and" or a comma joins them ("X and Y
 # attacked Z"), unless "between" comes before them or a mutual verb after ("clashes between X and Y", "X
 # and Y clashed"); a name joined to the one before by a word of belonging ("X, affiliated to Y", "X التابع
-# لـ Y") is the same side and not a side of its own. Sentences of agreements, intentions, demands or denials
-# are left to the shapes.
+# لـ Y") is the same side and not a side of its own. Sentences of agreements, demands or denials, intentions
+# told before the fight, and fights with state forces are left to the shapes.
 FIGHT_WORDS = re.compile(
     r"\b(?:clash\w*|fight\w*|fought|battl\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
     r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|killed|ambush\w*|besieg\w*|sieged?|war|hostilities"
@@ -297,9 +297,14 @@ FIGHT_WORDS = re.compile(
 )
 NOT_A_FIGHT = re.compile(
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
-    r"|den(?:y|ied|ies)|demand\w*|urg\w*|would|could|might|will|likely|threat\w*|plan\w*|prevent\w*"
-    r"|avoid\w*|if|whether|close\s+to|about\s+to|prepar\w*)\b"
+    r"|den(?:y|ied|ies)|demand\w*|urg\w*)\b"
     r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب",
+)
+# An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
+# after it, it is only the story going on ("X attacked Y, which could ...").
+INTENTION = re.compile(
+    r"\b(?:would|could|might|will|likely|threat\w*|plan\w*|prevent\w*|avoid\w*|if|whether|close\s+to"
+    r"|about\s+to|prepar\w*)\b"
 )
 # Only "and", a comma or filler between two names: one list ("X and Y", "X, Y و Z").
 TOGETHER = re.compile(
@@ -355,6 +360,7 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
     if (
         not FIGHT_WORDS.search(lowered.replace("conflict", ""))
         or NOT_A_FIGHT.search(lowered)
+        or INTENTION.search(lowered, 0, FIGHT_WORDS.search(lowered).start())
         or STATE_OR_TOGETHER.search(lowered) and THIRD_PARTY.search(lowered)
         or BETWEEN_WITH.search(lowered)
     ):
