@@ -291,14 +291,15 @@ FIGHT_WORDS = re.compile(
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
+    r"|shot|shoot\w*|gunned\s+down"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
     r"|اشتباك|اشتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
     r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح",
 )
 NOT_A_FIGHT = re.compile(
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
-    r"|den(?:y|ied|ies)|demand\w*|urg\w*)\b"
-    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب",
+    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*)\b"
+    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق",
 )
 # An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
 # after it, it is only the story going on ("X attacked Y, which could ...").
