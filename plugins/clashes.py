@@ -294,7 +294,8 @@ FIGHT_WORDS = re.compile(
     r"|shot|shoot\w*|gunned\s+down"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
     r"|اشتباك|اشتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
-    r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح",
+    r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
+    r"|هزيم|هزم",
 )
 NOT_A_FIGHT = re.compile(
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
@@ -320,11 +321,11 @@ BELONGING = re.compile(
     r"|^['’]s?\s*[\"“”«»]?\s*$|\b(?:groups?|factions?)\s+of\b|\bone\s+(?:of\s+)?the\b|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم",
     re.IGNORECASE,
 )
-APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,40}$", re.IGNORECASE)
+APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,80}$", re.IGNORECASE)
 # "between X and Y" after a word that is no fight ("tensions between X and Y"): unsure, left out.
 FIGHT_BETWEEN = re.compile(
-    rf"(?:\b(?:{FIGHT_NOUNS})|{FIGHT_NOUNS_AR}|\bpitt\w*)(?:[\s,،\"“”«»]+[^\s\u27e6]+){{0,3}}?[\s,،\"“”«»]*"
-    r"(?:between|بين)?[^\u27e6]{0,40}$|\bpitt\w*[^\u27e6]{0,40}$",
+    rf"(?:\b(?:{FIGHT_NOUNS}|shelling)|{FIGHT_NOUNS_AR}|(?:ال)?قصف|\bpitt\w*)(?:[\s,،\"“”«»]+[^\s\u27e6]+){{0,3}}?"
+    r"[\s,،\"“”«»]*(?:between|بين)?[^\u27e6]{0,80}$|\bpitt\w*[^\u27e6]{0,80}$",
     re.IGNORECASE,
 )
 # "clashes between X and Y with Z": X and Y on one side, which the shapes read.
@@ -336,6 +337,14 @@ APART_AFTER = re.compile(
     r"|exchang\w*\s+fire)\b"
     r"|اشتبك|تقاتل|اقتتل)",
     re.IGNORECASE,
+)
+# Sides named outright: "between X and Y from one hand, and Z from the other", "بين X من جهة وY من جهة أخرى".
+ONE_SIDE = re.compile(
+    r"\b(?:from|on)\s+(?:the\s+)?one\s+(?:hand|side)\b|من\s+(?:جهة|جانب)(?!\w)(?!\s+(?:أخرى|اخرى|ثانية|آخر|اخر))",
+    re.IGNORECASE,
+)
+OTHER_SIDE = re.compile(
+    r"\b(?:from|on)\s+the\s+other(?:\s+(?:hand|side))?\b|من\s+(?:جهة|جانب)\s+(?:أخرى|اخرى|ثانية|آخر|اخر)", re.IGNORECASE
 )
 # A fight with a third party: two names listed together are then one side, whatever verb follows.
 STATE_FORCES = (
@@ -367,6 +376,12 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
     ):
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
+    one = ONE_SIDE.search(template)
+    other = one and OTHER_SIDE.search(template, one.end())
+    if one and other:
+        first = {group for start, _, group in spans if start < one.start()}
+        second = {group for start, _, group in spans if one.end() <= start < other.start()}
+        return {tuple(sorted((a, b))) for a in first for b in second if a != b}
     side = list(range(len(spans)))  # the side of each mention, as the index of its first mention
     counted = [True] * len(spans)  # False: a backer or whole named after its part, not a side of its own
     apart: set[int] = set()  # mentions of a list whose names are opposed ("clashes between X and Y")
