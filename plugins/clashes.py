@@ -97,7 +97,7 @@ FIGHT_NOUNS = (
 )
 # Relations that are not fighting: a fight noun further back does not reach past them to "بين".
 NOT_FIGHTS_AR = r"[وفبل]?(?:ال)?(?:خلاف|خلافات|انشقاق|انشقاقات|توتر|توترا|اتفاق|هدنة|تحالف|اندماج|مفاوضات|صراع)"
-FIGHT_NOUNS_AR = r"(?:ال)?(?:اشتباكات|اشتباك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
+FIGHT_NOUNS_AR = r"(?:ال)?(?:[اإ]شتباكات|[اإ]شتباك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
 # Verbs whose object is the other side: "X attacked Y".
 DIRECT_VERBS = (
     r"attack(?:ed|s|ing)?|stormed|storms|storming|raided|raids|ambushed|besieged|besieging|shelled|shelling"
@@ -293,13 +293,13 @@ FIGHT_WORDS = re.compile(
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
     r"|shot|shoot\w*|gunned\s+down"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
-    r"|اشتباك|اشتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
+    r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
     r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
     r"|هزيم|هزم",
 )
 NOT_A_FIGHT = re.compile(
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
-    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*)\b"
+    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent)\b"
     r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق",
 )
 # An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
@@ -354,7 +354,7 @@ STATE_FORCES = (
 # A cheap test first: most sentences name no state forces, and the full test below is slow.
 STATE_OR_TOGETHER = re.compile(rf"{STATE_FORCES}|\b(?:together|jointly)\b")
 THIRD_PARTY = re.compile(
-    rf"(?:{FIGHT_WORDS.pattern})[^\u27e6]{{0,60}}?{STATE_FORCES}|{STATE_FORCES}[^\u27e6]{{0,30}}?(?:{FIGHT_WORDS.pattern})"
+    rf"(?:{FIGHT_WORDS.pattern}).{{0,60}}?{STATE_FORCES}|{STATE_FORCES}[^\u27e6]{{0,30}}?(?:{FIGHT_WORDS.pattern})"
     rf"|\b(?:from|against)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?{STATE_FORCES}|(?:من|ضد|مع)\s+(?:قوات\s+)?{STATE_FORCES}"
     r"|\b(?:together|jointly)\b",
 )
