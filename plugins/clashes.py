@@ -367,21 +367,23 @@ def sentence_sides(sentence: str, ids: list[str]) -> set[tuple[str, str]]:
 
 def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
     lowered = template.lower()  # the sentence-wide tests are written in lower case (faster than IGNORECASE)
-    if (
-        not FIGHT_WORDS.search(lowered.replace("conflict", ""))
-        or NOT_A_FIGHT.search(lowered)
-        or INTENTION.search(lowered, 0, FIGHT_WORDS.search(lowered).start())
-        or STATE_OR_TOGETHER.search(lowered) and THIRD_PARTY.search(lowered)
-        or BETWEEN_WITH.search(lowered)
-    ):
+    fight = FIGHT_WORDS.search(lowered.replace("conflict", ""))
+    if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
     one = ONE_SIDE.search(template)
     other = one and OTHER_SIDE.search(template, one.end())
-    if one and other:
+    if one and other:  # sides named outright: nothing else to weigh
         first = {group for start, _, group in spans if start < one.start()}
         second = {group for start, _, group in spans if one.end() <= start < other.start()}
         return {tuple(sorted((a, b))) for a in first for b in second if a != b}
+    if (
+        NOT_A_FIGHT.search(lowered)
+        or INTENTION.search(lowered, 0, fight.start())
+        or STATE_OR_TOGETHER.search(lowered) and THIRD_PARTY.search(lowered)
+        or BETWEEN_WITH.search(lowered)
+    ):
+        return set()
     side = list(range(len(spans)))  # the side of each mention, as the index of its first mention
     counted = [True] * len(spans)  # False: a backer or whole named after its part, not a side of its own
     apart: set[int] = set()  # mentions of a list whose names are opposed ("clashes between X and Y")
@@ -393,7 +395,7 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
         gap = template[end:start]
         if group == before:
             side[n] = side[n - 1]
-        elif len(gap) <= 50 and BELONGING.search(gap):
+        elif len(gap) <= 50 and BELONGING.search(gap) or BELONGING.search(gap[-25:]):
             side[n], counted[n] = side[n - 1], False
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
