@@ -395,7 +395,7 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
         gap = template[end:start]
         if group == before:
             side[n] = side[n - 1]
-        elif len(gap) <= 50 and BELONGING.search(gap) or BELONGING.search(gap[-25:]):
+        elif len(gap) <= 50 and BELONGING.search(gap):
             side[n], counted[n] = side[n - 1], False
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
