@@ -30,7 +30,7 @@ def pairs_of(text: str) -> set[tuple[str, str]]:
 
 def test_labelled_set_is_real_reporting_with_sources():
     rows = labelled()
-    assert len(rows) >= 200
+    assert len(rows) >= 300
     assert all(row["source"].startswith("http") for row in rows)
     assert sum(bool(row["clashes"]) for row in rows) >= 40 and sum(not row["clashes"] for row in rows) >= 30
     assert any("بين" in row["text"] for row in rows)  # Arabic reporting is in it
@@ -46,9 +46,11 @@ def test_held_out_set_is_real_reporting_with_sources_a_third_arabic():
 
 
 # Guards against regressions at the measured level minus a small margin: on the development set, where
-# the rules were tuned, 0.93 and 0.86; on the held-out set, never read while changing a rule, 0.93 and 0.66
+# the rules were tuned, 0.94 and 0.85; on the held-out set, never read while changing a rule, 0.92 and 0.68
 # (the target, recall 0.7, is not reached there; benchmarks/bench_clashes.py prints the figures).
-@pytest.mark.parametrize("path, precision_at_least, recall_at_least", [(DEVELOPMENT, 0.9, 0.83), (HELD_OUT, 0.9, 0.63)])
+@pytest.mark.parametrize(
+    "path, precision_at_least, recall_at_least", [(DEVELOPMENT, 0.91, 0.82), (HELD_OUT, 0.89, 0.65)]
+)
 def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, recall_at_least):
     true_pos = false_pos = false_neg = 0
     for row in labelled(path):
