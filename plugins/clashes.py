@@ -376,7 +376,7 @@ def sentence_sides(sentence: str, ids: list[str]) -> set[tuple[str, str]]:
 
 def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
     lowered = template.lower()  # the sentence-wide tests are written in lower case (faster than IGNORECASE)
-    fight = FIGHT_WORDS.search(lowered.replace("conflict", ""))
+    fight = next((word for word in FIGHT_WORDS.finditer(lowered) if word.group() != "conflict"), None)
     if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
