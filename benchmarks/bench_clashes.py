@@ -2,18 +2,23 @@
 
 Run from the repository root:  python benchmarks/bench_clashes.py [-v]
 
-Two sets of sentences from real reporting, each with the source URL it was copied from and the pairs
+Three sets of sentences from real reporting, each with the source URL it was copied from and the pairs
 of groups it reports fighting each other (labelled by hand before the plugin was run on them):
 
 - tests/data/clashes_sentences.jsonl: the development set; the plugin's rules were written and
   corrected while reading its misses, so its figures are optimistic;
-- tests/data/clashes_test.jsonl: the test set, never used to change a rule: the honest estimate.
+- tests/data/clashes_test.jsonl: the earlier test set; the sentence rule's exceptions were corrected
+  reading its misses too, so it is now a second development set;
+- tests/data/clashes_heldout.jsonl: the held-out set, whose disagreements were never read while
+  changing a rule: the honest estimate.
 
 A pair counts as found when the normaliser finds both groups and the plugin reports them for the
-sentence; a group the normaliser misses makes a miss here too. ``-v`` prints every disagreement.
+sentence; a group the normaliser misses makes a miss here too. ``-v`` prints every disagreement of the
+development sets (not of the held-out set, to keep it held out).
 
-It also times the plugin: compiling its patterns (once per process, at the first article) and
-``find_clashes`` on the development sentences joined into one article per source page.
+It also times the plugin: the first article in a fresh process (which compiles the shapes it needs),
+compiling every shape, and ``find_clashes`` per article on the development sentences joined into one
+article per source page (the plugin's worst case: every sentence names groups and a fight).
 """
 
 from __future__ import annotations
@@ -28,11 +33,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from plugins.clashes import find_clashes, patterns  # noqa: E402
+from plugins.clashes import SHAPES, compiled, find_clashes  # noqa: E402
 from plugins.groups import find_groups  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-SETS = {"development": DATA / "clashes_sentences.jsonl", "test": DATA / "clashes_test.jsonl"}
+SETS = {
+    "development": DATA / "clashes_sentences.jsonl",
+    "test": DATA / "clashes_test.jsonl",
+    "held-out": DATA / "clashes_heldout.jsonl",
+}
 
 
 def score(path: Path, verbose: bool) -> tuple[int, int, int, int]:
@@ -46,7 +55,7 @@ def score(path: Path, verbose: bool) -> tuple[int, int, int, int]:
         found_right += len(found & expected)
         found_wrong += len(found - expected)
         missed += len(expected - found)
-        if verbose and found != expected:
+        if verbose and found != expected and path != SETS["held-out"]:
             print(f"  found {sorted(found)}, labelled {sorted(expected)}: {row['text'][:160]}")
     return sentences, found_right, found_wrong, missed
 
@@ -55,9 +64,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every disagreement")
     args = parser.parse_args()
+    articles = development_articles()
     started = time.perf_counter()
-    patterns()
-    compiled = time.perf_counter() - started
+    find_clashes(articles[0])
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    for index in range(len(SHAPES)):
+        compiled(index)
+    compile_seconds = time.perf_counter() - started
     print(f"{'set':12} {'sentences':>9} {'pairs':>6} {'found':>6} {'wrong':>6} {'missed':>7} {'precision':>10} "
           f"{'recall':>7}")
     for name, path in SETS.items():
@@ -66,10 +80,10 @@ def main() -> None:
         recall = right / (right + missed) if right + missed else 1.0
         print(f"{name:12} {sentences:9} {right + missed:6} {right:6} {wrong:6} {missed:7} {precision:10.2f} "
               f"{recall:7.2f}")
-    timing(compiled)
+    timing(articles, first, compile_seconds)
 
 
-def timing(compiled: float) -> None:
+def development_articles() -> list[dict]:
     pages: dict[str, list[str]] = defaultdict(list)
     for line in SETS["development"].read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -78,6 +92,10 @@ def timing(compiled: float) -> None:
     for texts in pages.values():
         body = "\n\n".join(texts)
         articles.append({"title": None, "body": body, "groups": find_groups(None, body)})
+    return articles
+
+
+def timing(articles: list[dict], first: float, compile_seconds: float) -> None:
     runs = []
     for _ in range(5):
         started = time.perf_counter()
@@ -85,9 +103,10 @@ def timing(compiled: float) -> None:
             find_clashes(article)
         runs.append((time.perf_counter() - started) / len(articles))
     size = statistics.mean(len(a["body"]) for a in articles)
-    print(f"compiling the patterns: {compiled:.2f} s once per process; find_clashes: "
-          f"{statistics.median(runs) * 1000:.2f} ms per article (median of 5 runs; {len(articles)} articles "
-          f"of {size:,.0f} characters on average, every sentence naming groups)")
+    print(f"first article of a process: {first * 1000:.0f} ms; compiling every shape: {compile_seconds:.2f} s "
+          f"(each is compiled when a sentence first needs it)")
+    print(f"find_clashes: {statistics.median(runs) * 1000:.2f} ms per article (median of 5 runs; {len(articles)} "
+          f"articles of {size:,.0f} characters on average, every sentence naming groups and a fight)")
 
 
 if __name__ == "__main__":

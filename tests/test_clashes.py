@@ -1,4 +1,4 @@
-"""Who fought whom: the clashes plugin on real reporting (tests/data/clashes_sentences.jsonl) and the seeds."""
+"""Who fought whom: the clashes plugin on real reporting (tests/data/clashes_*.jsonl) and the seeds."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from plugins.clashes import find_clashes
 from plugins.groups import find_groups
 from plugins.model import Page
 
-DATA = Path(__file__).parent / "data" / "clashes_sentences.jsonl"
+DATA = Path(__file__).parent / "data"
+DEVELOPMENT = DATA / "clashes_sentences.jsonl"
+HELD_OUT = DATA / "clashes_heldout.jsonl"
 OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
 
 
-def labelled() -> list[dict]:
-    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+def labelled(path: Path = DEVELOPMENT) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def pairs_of(text: str) -> set[tuple[str, str]]:
@@ -28,26 +30,39 @@ def pairs_of(text: str) -> set[tuple[str, str]]:
 
 def test_labelled_set_is_real_reporting_with_sources():
     rows = labelled()
-    assert len(rows) >= 200
+    assert len(rows) >= 300
     assert all(row["source"].startswith("http") for row in rows)
     assert sum(bool(row["clashes"]) for row in rows) >= 40 and sum(not row["clashes"] for row in rows) >= 30
     assert any("بين" in row["text"] for row in rows)  # Arabic reporting is in it
 
 
-def test_precision_and_recall_on_labelled_sentences():
+def test_held_out_set_is_real_reporting_with_sources_a_third_arabic():
+    rows = labelled(HELD_OUT)
+    assert len(rows) >= 60
+    assert all(row["source"].startswith("http") for row in rows)
+    assert sum(any("\u0600" <= c <= "\u06ff" for c in row["text"]) for row in rows) * 3 >= len(rows)
+    development = {row["text"] for row in labelled()}
+    assert not development & {row["text"] for row in rows}
+
+
+# Guards against regressions at the measured level minus a small margin: on the development set, where
+# the rules were tuned, 0.94 and 0.85; on the held-out set, never read while changing a rule, 0.92 and 0.68
+# (the issue's target, recall 0.7, is not reached there; benchmarks/bench_clashes.py prints the figures).
+@pytest.mark.parametrize(
+    "path, precision_at_least, recall_at_least", [(DEVELOPMENT, 0.91, 0.82), (HELD_OUT, 0.89, 0.65)]
+)
+def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, recall_at_least):
     true_pos = false_pos = false_neg = 0
-    for row in labelled():
+    for row in labelled(path):
         found, expected = pairs_of(row["text"]), {tuple(sorted(p)) for p in row["clashes"]}
         true_pos += len(found & expected)
         false_pos += len(found - expected)
         false_neg += len(expected - found)
     precision, recall = true_pos / (true_pos + false_pos), true_pos / (true_pos + false_neg)
-    print(f"clashes: precision {precision:.2f}, recall {recall:.2f} ({true_pos} found, {false_pos} wrong, "
-          f"{false_neg} missed)")
-    # A guard against regressions at today's level on the development set (where the rules were tuned): the
-    # issue's target of recall 0.7 is not reached on it, nor on the test set (benchmarks/bench_clashes.py).
-    assert precision >= 0.95
-    assert recall >= 0.6
+    print(f"clashes on {path.name}: precision {precision:.2f}, recall {recall:.2f} ({true_pos} found, "
+          f"{false_pos} wrong, {false_neg} missed)")
+    assert precision >= precision_at_least
+    assert recall >= recall_at_least
 
 
 @pytest.mark.parametrize(
@@ -62,6 +77,14 @@ def test_precision_and_recall_on_labelled_sentences():
         ("Ahrar al-Sham and Nour al-Din al-Zenki announced their merger.", set()),
         ("Hay'at Tahrir al-Sham attacked government forces near an Ahrar al-Sham checkpoint.", set()),
         ("Ahrar al-Sham and Hay'at Tahrir al-Sham fought the Syrian army together.", set()),
+        # The sentence rule: two sides and a fight word, wherever they stand.
+        ("Two Ahrar al-Sham fighters were killed when Hay'at Tahrir al-Sham stormed the town.",
+         {("ahrar-al-sham", "hts")}),
+        ("Jaysh al-Islam and Faylaq al-Rahman attacked Hay'at Tahrir al-Sham positions.",
+         {("faylaq-al-rahman", "hts"), ("hts", "jaysh-al-islam")}),
+        ("سيطرت هيئة تحرير الشام على القرية بعد طرد مسلحي حركة أحرار الشام منها", {("ahrar-al-sham", "hts")}),
+        ("Tensions rose between Ahrar al-Sham and Hay'at Tahrir al-Sham after a checkpoint was attacked.", set()),
+        ("Hay'at Tahrir al-Sham and Ahrar al-Sham took the town after clashes with regime forces.", set()),
     ],
 )
 def test_sentence_shapes(text, expected):
