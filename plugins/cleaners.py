@@ -54,6 +54,8 @@ CROSS_REFERENCE = re.compile(
     r"popular on [\w.]{1,30}|explore further)(?:\s*(?:[:|…]|\.\.\.)\s*(?P<headline>.*?))?\]?"
     r"|(?i:also on [\w-]+\.[a-z]{2,})\s+(?P<linked>.+)"
 )
+# A video or audio story's headline, which reads like a see-also pointer: "WATCH: Syrian Army Surrounds ...".
+MEDIA_HEADLINE = re.compile(r"(?i:watch|listen|video|audio)\s*:\s*\S.*")
 # Appeals and notices to the reader: to donate, to follow the outlet, to subscribe, to get its app ("Do you
 # like this content? Consider helping us!", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube."),
 # the cookie banner, the publisher's disclaimer.
@@ -108,7 +110,7 @@ COMMENT_WIDGET = re.compile(
     r"(?i:\d+\s+(?:comments?|responses?|replies)|comments?\s*\(\d+\)|"
     r"(?:log\s*in|sign\s*in|register)\s+to\s+(?:reply|comment)|"
     r"(?:load|show|view)\s+(?:more|all|new|older|newer|previous)?\s*(?:comments?|replies)(?:\s*\(\d+\))?|"
-    r"top rated comments|(?:newest\s+|oldest\s+)+most voted|inline feedbacks|notify of|comment via [\w ]{1,30}|"
+    r"all comments(?:\s*\(\d+\))?|top rated comments|(?:newest\s+|oldest\s+)+most voted|inline feedbacks|notify of|comment via [\w ]{1,30}|"
     r".{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|join the (?:discussion|conversation)|"
     r"no comments:?|post a comment|add (?:a )?comment)"
 )
@@ -119,7 +121,7 @@ COMMENT_CONTROLS = re.compile(
 )
 # Headings that open a comment section: everything below them is readers' text or the form.
 COMMENT_SECTION = re.compile(
-    r"(?i:(?:\d+\s+)?(?:reader(?:s'|s’)?\s+)?comments?(?:\s*\(\d+\))?:?|leave a (?:reply|comment)|notify of|"
+    r"(?i:(?:\d+\s+|all\s+)?(?:reader(?:s'|s’)?\s+)?comments?(?:\s*\(\d+\))?:?|leave a (?:reply|comment)|notify of|"
     r"top rated comments|\d+\s+(?:thoughts? on|responses? to)\s+[“\"].+[”\"]|join the (?:discussion|conversation)|"
     r"comment via [\w ]{1,30}|.{0,40}?community (?:standards|guidelines|rules)(?:\s*discussion)?|no comments:?|post a comment)"
 )
@@ -185,11 +187,18 @@ def drop_link_blocks(tree: lxml.html.HtmlElement, draft: Draft) -> None:
 
 
 def drop_cross_references(draft: Draft) -> None:
-    """Pointers to other pages: a see-also label alone or with the headline it links to."""
-    for index, text in draft.kept():
+    """Pointers to other pages: a see-also label alone or with the headline it links to. Above the text's
+    first paragraph, "WATCH: <headline>" or "LISTEN: <headline>" is the headline of a video or audio story
+    (Sputnik's "WATCH: Syrian Army Surrounds ..."), left for the title."""
+    kept = draft.kept()
+    first_paragraph = first_paragraph_of(kept)
+    for position, (index, text) in enumerate(kept):
         match = CROSS_REFERENCE.fullmatch(text)
-        if match and is_pointer(match.group("headline") or match.group("linked") or ""):
-            draft.drop(index, "pointer to other articles (see-also)")
+        if not match or not is_pointer(match.group("headline") or match.group("linked") or ""):
+            continue
+        if first_paragraph is not None and position < first_paragraph and MEDIA_HEADLINE.fullmatch(text):
+            continue
+        draft.drop(index, "pointer to other articles (see-also)")
 
 
 def is_pointer(headline: str) -> bool:
@@ -215,12 +224,17 @@ def drop_comment_thread(draft: Draft) -> None:
     follow within a few lines; a lone "Lavrov says:" above a quotation is no thread. Comment widget lines
     elsewhere ("Show more comments (20)", "5 Comments" under the headline) go too."""
     kept = draft.kept()
-    first_paragraph = next((p for p, (_, text) in enumerate(kept) if len(text.split()) >= PARAGRAPH_MIN_WORDS), None)
+    first_paragraph = first_paragraph_of(kept)
     if first_paragraph is not None:
         start = next((p for p in range(first_paragraph + 1, len(kept)) if opens_thread(kept, p)), None)
         for index, _ in kept[start:] if start is not None else ():
             draft.drop(index, "reader comments")
     drop_matching(draft, COMMENT_WIDGET, "comment widget")
+
+
+def first_paragraph_of(kept: list[tuple[int, str]]) -> int | None:
+    """The position of the first line long enough to be prose."""
+    return next((p for p, (_, text) in enumerate(kept) if len(text.split()) >= PARAGRAPH_MIN_WORDS), None)
 
 
 def opens_thread(kept: list[tuple[int, str]], position: int) -> bool:
@@ -304,14 +318,20 @@ def _caseless_letter(char: str) -> bool:
 
 def take_headline(draft: Draft, before_body: int = 8) -> None:
     """Saved page text: the first line near the top that reads as a headline is the title. Shorter lines
-    above it are badges and section names ("FM", "Former Member"); once a paragraph has begun there is none."""
-    for _, text in draft.kept()[:before_body]:
+    above it are badges and section names ("FM", "Former Member", "World"): they go with it, unless they
+    hold a digit (a date is not a badge). Once a paragraph has begun there is no headline."""
+    above = []
+    for index, text in draft.kept()[:before_body]:
         if len(text.split()) >= PARAGRAPH_MIN_WORDS and not is_headline(text):
             return
         if len(text.split()) >= HEADLINE_MIN_WORDS and is_headline(text):
             draft.title = text
             draft.sources["title"] = "the first line of the page text that reads as a headline"
+            for badge, badge_text in above:
+                if len(badge_text.split()) < HEADLINE_MIN_WORDS and not any(c.isdigit() for c in badge_text):
+                    draft.drop(badge, "section name or badge above the headline")
             return
+        above.append((index, text))
 
 
 def drop_breadcrumbs(draft: Draft, before_body: int = 8) -> None:
@@ -503,24 +523,38 @@ def drop_after(draft: Draft, last_line: re.Pattern[str], reason: str) -> None:
 
 # Signs that a line is a reader talking, not a report: a question or exclamation, first or second person.
 READER_VOICE = re.compile(r"[!?]|\b(?:I|I'm|I’m|my|me|you|your|we|us|our)\b")
+# Abuse, which a report prints only inside quotation marks: "The sohr scum ...", "Scumbags.".
+ABUSE = re.compile(r"(?i)\b(?:scum\w*|fuck\w*|shit\w*|idiot\w*|moron\w*|bastard\w*|lol|lmao)\b")
+# A quotation inside a paragraph: a report's first person and abuse stand there.
+QUOTATION = re.compile(r"[“\"][^”\"]*[”\"]")
+# A commenter's screen name: a few words with no sentence punctuation ("Liberal guy", "klove and light").
+SCREEN_NAME = re.compile(r"[^\W_][\w.'’-]*(?:\s+[\w'’-]+){0,3}")
 
 
 def drop_unheaded_comments(draft: Draft, min_paragraphs: int = 2) -> None:
     """Readers' comments printed straight after the text without a heading: a commenter's name on a line
-    of its own (or bulleted), then a comment in a reader's voice or quoting the article back. From that
-    name on, everything is comments."""
+    of its own (or bulleted), then a comment in a reader's voice or quoting the article back. A screen
+    name that is no person's name ("Liberal guy", "klove and light") could be a subheading: the comment
+    under it must speak as a reader outside any quotation (first or second person, a question, abuse).
+    From that name on, everything is comments."""
     kept = draft.kept()
     paragraphs = 0
     for position, (index, text) in enumerate(kept[:-1]):
         name = text.removeprefix("•").strip()  # a bulleted thread: "• Ivan Petrov"
-        if paragraphs >= min_paragraphs and is_person_name(name) and not is_part_of_title(name, draft):
+        if paragraphs >= min_paragraphs and not is_part_of_title(name, draft):
             comment = kept[position + 1][1]
-            if READER_VOICE.search(comment) or quotes_earlier_text(comment, kept[:position]):
+            if (is_person_name(name) and (READER_VOICE.search(comment) or quotes_earlier_text(comment, kept[:position]))
+                    or SCREEN_NAME.fullmatch(name) and speaks_as_reader(comment)):
                 for later, _ in kept[position:]:
                     draft.drop(later, "readers' comments")
                 return
         if text.endswith((".", "”", '"')) and len(text.split()) > 8:
             paragraphs += 1
+
+
+def speaks_as_reader(comment: str) -> bool:
+    unquoted = QUOTATION.sub("", comment)
+    return bool(READER_VOICE.search(unquoted) or ABUSE.search(unquoted))
 
 
 def is_part_of_title(text: str, draft: Draft) -> bool:

@@ -40,12 +40,12 @@ DATELINE = re.compile(
 )
 LAST_UPDATE = re.compile(r"\s*\[?\s*Last Update:.*")
 # Press TV captions: "File photo shows ...", "This picture taken on May 2, 2014 shows ...",
-# "Foreign-backed militants in Syria (file photo)", "... (Photo by AFP)".
+# "Foreign-backed militants in Syria (file photo)", "... (Photo by AFP)", "... on July 3, 2015. (AFP photo)".
 # Agency captions that say what a picture shows and end in its date: "The website of ... is seen with a
 # notice ..., in a screenshot taken on June 23, 2021."
 CAPTION = re.compile(
     r"(?i:(?:an? |the |this )?(?:file )?(?:photo|picture|image)(?: taken (?:on|in) [^,]{3,40},?)? shows\b.+"
-    r"|.+\((?:file )?(?:photo|picture|image)(?:\s*(?:by|:)\s*[^()]{2,60})?\))"
+    r"|.+\((?:file |[a-z]{2,10} )?(?:photo|picture|image)(?:\s*(?:by|:)\s*[^()]{2,60})?\))"
     r"|.+\b(?:photo|picture|image|screenshot|is seen|are seen|pictured)\b.*\b(?:on|in) "
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}, \d{4}\."
 )

@@ -161,6 +161,7 @@ OUTLET = Outlet(
         r"Register",
         r"\d+(?:\s+\d+)?",  # view and comment counters
         r"READ MORE:.*",  # a link to another article inside the text
+        r"Sputnik(?: International)?",  # the site's name alone, under the lead of an AMP page
     ),
     line_cleaners=(
         authors_without_site,
