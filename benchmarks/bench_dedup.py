@@ -1,4 +1,4 @@
-"""Benchmark of the deduplication store (plugins.dedup.DedupStore) against a datasketch MinHashLSH
+"""Benchmark of the deduplication store (plugins.dedup.SQLiteStore) against a datasketch MinHashLSH
 baseline on the same generated articles. A measurement to read, not a test: nothing here fails.
 
     python benchmarks/bench_dedup.py [--n 100000] [--seed 1] [--dup-rate 0.03]
@@ -170,14 +170,14 @@ def rss_now_kib() -> int:
 
 
 class StoreSystem:
-    """plugins.dedup.DedupStore, through the calls deduplicate_article and export_article make."""
+    """plugins.dedup.SQLiteStore, through the calls deduplicate_article and export_article make."""
 
     def __init__(self, threshold: float, workdir: str, commit_every: int) -> None:
-        from plugins.dedup import DedupStore
+        from plugins.dedup import SQLiteStore
 
         self.path = Path(workdir) / "state.sqlite"
-        self.store = DedupStore(self.path, threshold=threshold, num_perm=NUM_PERM, commit_every=commit_every)
-        self.name = f"DedupStore (SQLite, {self.store.bands} bands x {self.store.rows} rows)"
+        self.store = SQLiteStore(self.path, threshold=threshold, num_perm=NUM_PERM, commit_every=commit_every)
+        self.name = f"SQLiteStore (SQLite, {self.store.bands} bands x {self.store.rows} rows)"
 
     def hash(self, title: str, body: str):
         return self.store.fingerprint(title, body)
@@ -298,7 +298,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dup-rate", type=float, default=0.03, help="share of planted copies (default 0.03)")
     parser.add_argument("--threshold", type=float, default=0.5, help="Jaccard threshold for both systems")
-    parser.add_argument("--commit-every", type=int, default=1, help="DedupStore commit batch (default 1: each)")
+    parser.add_argument("--commit-every", type=int, default=1, help="SQLiteStore commit batch (default 1: each)")
     parser.add_argument("--only", choices=sorted(SYSTEMS), help="run one system only")
     parser.add_argument("--child", choices=sorted(SYSTEMS), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.feeds import JSON_LINES, FeedJournal, trim_partial_line
 from plugins.chain import STAT, Chain
 from plugins.export import quarantine_path
-from plugins.model import Page
+from plugins.model import Page, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class HookChainPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.chain: Chain | None = None
+        self.store_failure: StoreUnavailable | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HookChainPipeline:
@@ -44,7 +46,10 @@ class HookChainPipeline:
 
     def close_spider(self) -> None:
         assert self.chain is not None
-        self.chain.close()
+        try:
+            self.chain.close()
+        except StoreUnavailable as exc:
+            logger.error("Could not close the state store: %s", exc)
         name, stats = self.crawler.spider.name, self.crawler.stats
         logger.info(summary(name, stats))
         gap = unaccounted(stats)
@@ -57,10 +62,23 @@ class HookChainPipeline:
         if not isinstance(item, Page):
             return item
         assert self.chain is not None
-        outcome = self.chain.process(item)
+        try:
+            outcome = self.chain.process(item)
+        except StoreUnavailable as exc:
+            self.stop_for(exc)
+            raise  # not dropped: the page is not done, and the next run (or worker) processes it again
         if outcome.status == "exported":
             return outcome.record
         raise DropItem(f"{outcome.status}: {'; '.join(outcome.reasons or [])} <{item.url}>")
+
+    def stop_for(self, failure: StoreUnavailable) -> None:
+        """Stop the crawl, once, when the state store is gone: nothing more can be decided or exported."""
+        if self.store_failure is None:
+            self.store_failure = failure
+            logger.error("Stopping the crawl: %s. Pages not yet exported are not lost: run the crawl again "
+                         "once the store is back", failure)
+            self.crawler.stats.set_value("store_unavailable", str(failure))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_unavailable"))
 
 
 def local_feed(crawler: Crawler, name: str) -> tuple[str | None, dict[str, Any]]:
