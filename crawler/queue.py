@@ -1,0 +1,385 @@
+"""One outlet's crawl split across processes and machines: a request queue shared in Redis.
+
+``-s CRAWL_QUEUE=redis://host:6379/0`` replaces Scrapy's scheduler and duplicate filter with state in Redis,
+under ``conflict-feeds:<outlet>:``, so every worker crawling the outlet takes its next request from one queue
+and a page discovered by any worker is scheduled once. Without ``CRAWL_QUEUE`` Scrapy's own scheduler runs.
+
+A thin scheduler on redis-py rather than scrapy-redis, whose ``pop`` removes a request before it is fetched
+(a worker killed then loses it for good, its fingerprint being recorded already) and whose closing worker may
+flush the shared queue. Here:
+
+- **Leases.** Taking a request leases it: it moves from ``queue`` into ``leases`` with a deadline
+  (``CRAWL_QUEUE_LEASE`` seconds, renewed every third of that while the worker lives). The lease ends when
+  the request is done: its page's outcome is kept (the item was exported, quarantined or counted as a
+  duplicate: ``item_scraped``/``item_dropped``), a listing's links are all queued, a retry or redirect is
+  queued in its place, or it finally failed. Any worker that takes a request first puts every lease past its
+  deadline back at the head of the queue: the requests of a worker that was killed are fetched again by
+  another, never lost. (A page whose outcome was kept just before the kill comes back as a duplicate.)
+- **Closing** never removes shared state. A worker closes when the queue is empty and no lease is out (it
+  waits while other workers may still find pages). ``scrapy totals OUTLET`` prints the outlet's accounting
+  and, with ``--clear``, removes a finished crawl's state so that the next crawl starts afresh.
+- **Politeness across workers.** ``DOWNLOAD_DELAY`` holds for all workers together: before each request a
+  worker takes the site's next-allowed-time token in Redis (an atomic script), waiting its turn; and
+  ``CONCURRENT_REQUESTS_PER_DOMAIN`` counts the requests in flight to a site from every worker (slots with a
+  deadline, so that a killed worker's slots free themselves).
+- **Accounting.** Each lease that ends with a page's outcome adds that outcome to the outlet's counts in the
+  same transaction, and each new article request adds one to ``articles``; so at any moment
+  ``articles = exported + quarantined + duplicates + owed`` (owed: queued, or leased by a live or dead worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.core.scheduler import Scheduler
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.request import request_from_dict
+from twisted.internet import task
+
+from crawler.pipelines import COUNTS
+from plugins.chain import STAT
+from plugins.model import StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "conflict-feeds"
+DEFAULT_LEASE_S = 60.0
+LEASE = "queue_lease"  # request.meta key of the lease a worker holds on the request
+OWED = "owed"
+
+# Put back every lease past its deadline, then lease the head of the queue.
+# KEYS: queue, leases, deadlines, counts, sequence. ARGV: now (ms), lease length (ms), worker id.
+TAKE = """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+for _, lease in ipairs(expired) do
+    local request = redis.call('HGET', KEYS[2], lease)
+    if request then
+        redis.call('LPUSH', KEYS[1], request)
+        redis.call('HINCRBY', KEYS[4], 'requeued', 1)
+    end
+    redis.call('HDEL', KEYS[2], lease)
+    redis.call('ZREM', KEYS[3], lease)
+end
+local request = redis.call('LPOP', KEYS[1])
+if not request then
+    return false
+end
+local lease = ARGV[3] .. ':' .. redis.call('INCR', KEYS[5])
+redis.call('HSET', KEYS[2], lease, request)
+redis.call('ZADD', KEYS[3], ARGV[1] + ARGV[2], lease)
+return {lease, request}
+"""
+
+# Wait for a site's turn. KEYS: the site's next-allowed time, its slots. ARGV: now (ms), delay (ms),
+# concurrency, slot id, slot deadline (ms). Returns 0 when the request may go (its slot taken), else the
+# milliseconds to wait.
+TURN = """
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+    return 50
+end
+local next_allowed = tonumber(redis.call('GET', KEYS[1]) or '0')
+if next_allowed > tonumber(ARGV[1]) then
+    return next_allowed - tonumber(ARGV[1])
+end
+redis.call('SET', KEYS[1], ARGV[1] + ARGV[2], 'PX', ARGV[2] + 60000)
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
+return 0
+"""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Keys:
+    """The Redis keys of one outlet's shared crawl."""
+
+    def __init__(self, outlet: str) -> None:
+        base = f"{PREFIX}:{outlet}"
+        self.queue, self.seen, self.leases, self.deadlines = (f"{base}:{k}" for k in ("queue", "seen", "leases", "deadlines"))
+        self.counts, self.sequence = f"{base}:counts", f"{base}:lease-sequence"
+        self.all = (self.queue, self.seen, self.leases, self.deadlines, self.counts, self.sequence)
+
+    @staticmethod
+    def site(host: str) -> tuple[str, str]:
+        return f"{PREFIX}:site:{host}:next", f"{PREFIX}:site:{host}:slots"
+
+
+def connect(url: str) -> Any:
+    import redis  # only a shared crawl needs the client
+
+    return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, health_check_interval=30)
+
+
+def totals(client: Any, outlet: str) -> dict[str, int]:
+    """The outlet's accounting: article pages reached (``articles``), each outcome, and what is owed."""
+    keys = Keys(outlet)
+    counts = {k.decode(): int(v) for k, v in client.hgetall(keys.counts).items()}
+    queued = client.llen(keys.queue)
+    deadlines = client.zrange(keys.deadlines, 0, -1, withscores=True)
+    expired = sum(1 for _, deadline in deadlines if deadline <= now_ms())
+    result = {"articles": counts.get("articles", 0), **{k: counts.get(k, 0) for k in COUNTS[1:]},
+              "queued": queued, "leased": len(deadlines) - expired, "dead": expired,
+              "requeued": counts.get("requeued", 0)}
+    result[OWED] = result["articles"] - sum(result[k] for k in COUNTS[1:])
+    return result
+
+
+def totals_line(outlet: str, t: dict[str, int]) -> str:
+    return (f"{outlet} (all workers): {t['articles']} article pages -> {t['exported']} exported, "
+            f"{t['quarantined']} quarantined, {t['duplicates']} duplicates, {t[OWED]} owed "
+            f"({t['queued']} requests queued, {t['leased']} leased by running workers, {t['dead']} by workers that "
+            f"stopped without finishing them)")
+
+
+def is_article_request(request: Request) -> bool:
+    """Article requests carry an errback (the spider's ``article_failed``): they end as exactly one page."""
+    return request.errback is not None
+
+
+class SharedScheduler(Scheduler):
+    """``SCHEDULER``: the Redis queue when ``CRAWL_QUEUE`` is set, Scrapy's own scheduler otherwise."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Scheduler:
+        if not crawler.settings.get("CRAWL_QUEUE"):
+            return Scheduler.from_crawler(crawler)
+        return RedisScheduler(crawler)
+
+
+class RedisScheduler:
+    """The shared queue (see the module's docstring). Scrapy's ``BaseScheduler`` interface."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.url = self.settings.get("CRAWL_QUEUE")
+        self.lease_ms = int(self.settings.getfloat("CRAWL_QUEUE_LEASE", DEFAULT_LEASE_S) * 1000)
+        self.worker = uuid.uuid4().hex[:12]
+        self.held: set[str] = set()
+        self.client: Any = None
+        self.spider: Any = None
+        self.renewal: task.LoopingCall | None = None
+        self.stats_sent = {key: 0 for key in COUNTS}
+        crawler.signals.connect(self.item_done, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_done, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_failed, signal=signals.item_error)
+
+    # -- BaseScheduler ------------------------------------------------------------------------------
+
+    def open(self, spider: Any) -> None:
+        self.spider = spider
+        self.keys = Keys(spider.name)
+        self.client = connect(self.url)
+        self.client.ping()
+        self.take = self.client.register_script(TAKE)
+        self.fingerprinter = self.crawler.request_fingerprinter
+        self.renewal = task.LoopingCall(self.renew)
+        self.renewal.start(self.lease_ms / 3000, now=False)
+        logger.info("Worker %s crawls %s from the shared queue %s", self.worker, spider.name, self.keys.queue)
+
+    def close(self, reason: str) -> None:
+        if self.renewal and self.renewal.running:
+            self.renewal.stop()
+        # Nothing shared is removed: other workers go on. Leases still held (a crawl stopped early) are
+        # handed back at once rather than at their deadline.
+        if self.held:
+            self.client.zadd(self.keys.deadlines, {lease: 0 for lease in self.held}, xx=True)
+            logger.info("Handed %d unfinished requests back to the shared queue", len(self.held))
+        t = totals(self.client, self.spider.name)
+        logger.info(totals_line(self.spider.name, t))
+        self.client.close()
+
+    def has_pending_requests(self) -> bool:
+        # Requests leased by other workers may still lead to more pages (or come back at their deadline).
+        return bool(self.client.llen(self.keys.queue) or self.client.zcard(self.keys.deadlines))
+
+    def enqueue_request(self, request: Request) -> bool:
+        previous = request.meta.pop(LEASE, None)  # a retry or redirect replaces the request it came from
+        pipe = self.client.pipeline(transaction=True)
+        if not request.dont_filter:
+            fingerprint = self.fingerprinter.fingerprint(request)
+            if not self.client.sadd(self.keys.seen, fingerprint):
+                if previous:
+                    self.finish(previous)
+                self.crawler.stats.inc_value("scheduler/dupefiltered")
+                return False
+            if is_article_request(request) and not previous:  # a redirect is the same article
+                pipe.hincrby(self.keys.counts, "articles", 1)
+        pipe.rpush(self.keys.queue, pickle.dumps(request.to_dict(spider=self.spider), protocol=4))
+        if previous:
+            self.end_lease(pipe, previous)
+        pipe.execute()
+        self.crawler.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        taken = self.take(keys=[self.keys.queue, self.keys.leases, self.keys.deadlines, self.keys.counts,
+                                self.keys.sequence], args=[now_ms(), self.lease_ms, self.worker])
+        if not taken:
+            return None
+        lease, data = taken[0].decode(), taken[1]
+        request = request_from_dict(pickle.loads(data), spider=self.spider)
+        request.meta[LEASE] = lease
+        self.held.add(lease)
+        self.crawler.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def __len__(self) -> int:
+        return self.client.llen(self.keys.queue)
+
+    # -- leases -------------------------------------------------------------------------------------
+
+    def renew(self) -> None:
+        if self.held:
+            self.client.zadd(self.keys.deadlines, {lease: now_ms() + self.lease_ms for lease in self.held}, xx=True)
+
+    def end_lease(self, pipe: Any, lease: str) -> None:
+        pipe.hdel(self.keys.leases, lease)
+        pipe.zrem(self.keys.deadlines, lease)
+        self.held.discard(lease)
+
+    def finish(self, lease: str, outcome: bool = False) -> None:
+        """End a lease; with ``outcome``, add the page outcomes counted since the last one, atomically."""
+        pipe = self.client.pipeline(transaction=True)
+        self.end_lease(pipe, lease)
+        if outcome:
+            for key in COUNTS[1:]:
+                value = self.crawler.stats.get_value(STAT(key), 0)
+                if value > self.stats_sent[key]:
+                    pipe.hincrby(self.keys.counts, key, value - self.stats_sent[key])
+                    self.stats_sent[key] = value
+        pipe.execute()
+
+    def item_done(self, item: Any, response: Any, spider: Any = None, **kwargs: Any) -> None:
+        """``item_scraped`` / ``item_dropped``: the page's outcome is kept (in the feed after the feed
+        export, in quarantine, or counted as a duplicate)."""
+        request = getattr(response, "request", None)  # a Response, or the Failure an errback turned into a page
+        lease = request.meta.get(LEASE) if request is not None else None
+        if lease:
+            self.finish(lease, outcome=True)
+
+    def item_failed(self, item: Any, response: Any, spider: Any = None, failure: Any = None, **kwargs: Any) -> None:
+        """``item_error``: a page the pipeline failed on. When the store was unavailable the lease stays
+        held (and is handed back as the crawl stops); otherwise the page is lost to a bug, and its lease
+        ends without an outcome, so that the accounting shows it owed instead of the crawl retrying it forever."""
+        request = getattr(response, "request", None)
+        lease = request.meta.get(LEASE) if request is not None else None
+        if lease and not (failure is not None and failure.check(StoreUnavailable)):
+            logger.error("%s: its page failed in the pipeline; counted as owed", request.url)
+            self.finish(lease)
+
+    def request_finished(self, request: Request) -> None:
+        """A request that yields no page (a listing) is done: its links are queued, or it failed."""
+        lease = request.meta.get(LEASE)
+        if lease and not is_article_request(request):
+            self.finish(lease)
+
+
+def shared_scheduler(crawler: Crawler) -> RedisScheduler | None:
+    scheduler = crawler.engine.scheduler if crawler.engine else None
+    return scheduler if isinstance(scheduler, RedisScheduler) else None
+
+
+class ListingDoneMiddleware:
+    """Spider middleware (outermost): a listing's lease ends once all its links are queued, or when its
+    response fails in the spider middlewares (an HTTP error status)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ListingDoneMiddleware:
+        return cls(crawler)
+
+    def finished(self, response: Response) -> None:
+        scheduler = shared_scheduler(self.crawler)
+        if scheduler is not None and response.request is not None:
+            scheduler.request_finished(response.request)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
+        yield from result
+        self.finished(response)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for element in result:
+            yield element
+        self.finished(response)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> None:
+        self.finished(response)
+
+
+class FailedListingMiddleware:
+    """Downloader middleware (outermost, so that it sees only failures no retry took over): a listing
+    request that finally failed ends its lease. (An article request's failure becomes a page instead.)"""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FailedListingMiddleware:
+        return cls(crawler)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        scheduler = shared_scheduler(self.crawler)
+        if scheduler is not None:
+            scheduler.request_finished(request)
+
+
+class SharedPolitenessMiddleware:
+    """Downloader middleware (innermost, right before the download): with a shared queue, ``DOWNLOAD_DELAY``
+    and ``CONCURRENT_REQUESTS_PER_DOMAIN`` hold for all workers together."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.enabled = bool(settings.get("CRAWL_QUEUE"))
+        self.delay_ms = int(settings.getfloat("DOWNLOAD_DELAY") * 1000)
+        self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or settings.getint("CONCURRENT_REQUESTS")
+        self.slot_ms = int(settings.getfloat("DOWNLOAD_TIMEOUT", 180) * 1000) + 10_000
+        self.turn: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        scheduler = shared_scheduler(self.crawler) if self.enabled else None
+        if scheduler is None:
+            return None
+        if self.turn is None:
+            self.turn = scheduler.client.register_script(TURN)
+        host = request.url.split("/")[2].lower()
+        slot = uuid.uuid4().hex
+        request.meta["shared_slot"] = (host, slot)
+        while True:
+            wait = self.turn(keys=list(Keys.site(host)),
+                             args=[now_ms(), self.delay_ms, self.concurrency, slot, now_ms() + self.slot_ms])
+            if not wait:
+                return None
+            from twisted.internet import reactor  # the one Scrapy installed, once it has
+
+            await maybe_deferred_to_future(task.deferLater(reactor, int(wait) / 1000, lambda: None))
+
+    def release(self, request: Request) -> None:
+        scheduler = shared_scheduler(self.crawler)
+        held = request.meta.pop("shared_slot", None)
+        if scheduler is not None and held:
+            scheduler.client.zrem(Keys.site(held[0])[1], held[1])
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self.release(request)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self.release(request)

@@ -1,0 +1,161 @@
+"""Several `scrapy crawl` workers of one outlet sharing a Redis queue and a PostgreSQL store (real servers,
+tests/servers.py), and crawls of different outlets sharing PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from crawler.mirror import Mirror, MirrorHandler
+from crawler.queue import connect, totals
+from tests.conftest import FAST, ROOT, SITES, read_jsonl, run_scrapy
+from tests.servers import Postgres, postgres, postgres_url, redis_server  # noqa: F401 (fixtures)
+
+OUTLET = "presstv"
+
+
+class CountingMirror(Mirror):
+    """A mirror that counts the requests for each path."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.hits: Counter[str] = Counter()
+        hits = self.hits
+
+        class Handler(MirrorHandler):
+            def do_GET(self) -> None:
+                hits[self.path] += 1
+                super().do_GET()
+
+        self.server.RequestHandlerClass = partial(Handler, root=self.root)
+
+
+def worker(mirror: Mirror, feed: Path, *settings: str) -> subprocess.Popen:
+    args = ["crawl", OUTLET, "-a", "start_url=" + ",".join(mirror.start_urls()), "-o", str(feed), *FAST,
+            *[arg for setting in settings for arg in ("-s", setting)]]
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=os.environ)
+
+
+def finish(process: subprocess.Popen) -> str:
+    _, log = process.communicate(timeout=240)
+    assert process.returncode == 0, log[-3000:]
+    return log
+
+
+def article_paths(mirror: Mirror) -> list[str]:
+    site = mirror.site()
+    return [entry["path"] for entry in site["articles"]] + list(site["quarantined"])
+
+
+def test_two_workers_share_one_crawl_each_article_fetched_once_and_exported_once(tmp_path, redis_server,
+                                                                                   postgres_url):
+    shared = [f"CRAWL_QUEUE={redis_server.url}", f"DEDUP_STORE={postgres_url}"]
+    with CountingMirror(SITES / OUTLET) as mirror:
+        workers = [worker(mirror, tmp_path / f"w{n}.jsonl", *shared) for n in (1, 2)]
+        logs = [finish(w) for w in workers]
+    site = mirror.site()
+    records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
+    assert sorted("/" + r["url"].split("/", 3)[3] for r in records) == sorted(a["path"] for a in site["articles"])
+    for path in article_paths(mirror):
+        assert mirror.hits[path] == 1, (path, mirror.hits)
+    pages, exported, bad = len(article_paths(mirror)), len(site["articles"]), len(site["quarantined"])
+    line = f"{OUTLET} (all workers): {pages} article pages -> {exported} exported, {bad} quarantined, 0 duplicates, 0 owed"
+    assert any(line in log for log in logs), logs[-1][-2000:]
+    client = connect(redis_server.url)
+    t = totals(client, OUTLET)
+    assert (t["articles"], t["exported"], t["quarantined"], t["owed"], t["queued"]) == (pages, exported, bad, 0, 0)
+    # Both workers closed; the shared state is still there for `scrapy totals`.
+    assert client.exists(f"conflict-feeds:{OUTLET}:seen")
+    result = run_scrapy("totals", OUTLET, "-s", f"CRAWL_QUEUE={redis_server.url}")
+    assert line in result.stdout, result.stderr
+
+
+def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_path, redis_server, postgres_url):
+    # A shared pace of one request per 0.6 s across workers: the crawl lasts long enough to kill a worker.
+    shared = [f"CRAWL_QUEUE={redis_server.url}", f"DEDUP_STORE={postgres_url}", "CRAWL_QUEUE_LEASE=3",
+              "DOWNLOAD_DELAY=0.6"]
+    with CountingMirror(SITES / OUTLET) as mirror:
+        victim_feed = tmp_path / "w1.jsonl"
+        victim = worker(mirror, victim_feed, *shared)
+        survivor = worker(mirror, tmp_path / "w2.jsonl", *shared)
+        deadline = time.monotonic() + 120
+        while sum(mirror.hits[p] for p in article_paths(mirror)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        # A new worker takes the killed one's place (on its machine: same feed, so its journal is read).
+        replacement = worker(mirror, victim_feed, *shared)
+        logs = [finish(survivor), finish(replacement)]
+    site = mirror.site()
+    records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
+    ids = Counter(r["id"] for r in records)
+    assert len(ids) == len(site["articles"]) and set(ids.values()) == {1}, ids
+    client = connect(redis_server.url)
+    t = totals(client, OUTLET)
+    pages = len(article_paths(mirror))
+    assert t["articles"] == pages and t["owed"] == 0 and t["queued"] == 0, t
+    assert t["exported"] + t["quarantined"] + t["duplicates"] == pages
+    assert t["exported"] <= len(site["articles"])  # a page exported just before the kill comes back a duplicate
+    assert all("owed" in log for log in logs)
+
+
+def test_two_outlets_carrying_one_story_in_parallel_share_postgres_one_cluster(tmp_path, postgres_url):
+    with Mirror(SITES / "presstv") as presstv, Mirror(SITES / "crowdstack") as forum:
+        crawls = [
+            subprocess.Popen(
+                [sys.executable, "-m", "scrapy", "crawl", name, "-a", "start_url=" + ",".join(m.start_urls()),
+                 "-O", str(tmp_path / f"{name}.jsonl"), *FAST, "-s", f"DEDUP_STORE={postgres_url}"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for name, m in (("presstv", presstv), ("crowdstack", forum))
+        ]
+        for crawl in crawls:
+            finish(crawl)
+    originals, reposts = read_jsonl(tmp_path / "presstv.jsonl"), read_jsonl(tmp_path / "crowdstack.jsonl")
+    original = next(r for r in originals if r["title"].startswith("Syria militants, al-Qaeda-linked group clash"))
+    repost = next(r for r in reposts if "Kamal Hamami" in r["body"])
+    assert repost["cluster"] == original["cluster"]
+    # Whichever crawl met the story first, the forum's later copy is not the earliest: once the original is
+    # stored, the repost names it; a repost stored first is the cluster's only member until then.
+    assert repost["duplicate_of"] in (original["id"], None)
+    assert original["duplicate_of"] is None
+    others = [r for r in originals + reposts if r["id"] not in (original["id"], repost["id"])]
+    assert len({r["cluster"] for r in others}) == len(others)
+
+
+def test_postgres_stopped_mid_crawl_stops_it_clearly_and_a_new_crawl_goes_on(tmp_path):
+    server = Postgres()
+    server.start()
+    feed = tmp_path / "feed.jsonl"
+    try:
+        with CountingMirror(SITES / OUTLET) as mirror:
+            crawl = worker(mirror, feed, f"DEDUP_STORE={server.url}", "DOWNLOAD_DELAY=0.8")
+            deadline = time.monotonic() + 120
+            while not (feed.exists() and feed.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            server.stop("immediate")
+            log = finish(crawl)
+            assert "Stopping the crawl: the deduplication store postgresql://postgres@127.0.0.1" in log
+            exported = read_jsonl(feed)
+            assert 1 <= len(exported) < len(mirror.site()["articles"])
+            server.start()
+            finish(worker(mirror, feed, f"DEDUP_STORE={server.url}"))
+        records = read_jsonl(feed)
+        ids = Counter(r["id"] for r in records)
+        assert len(ids) == len(mirror.site()["articles"]) and set(ids.values()) == {1}, ids
+        # Everything the first crawl reported as exported is in the store.
+        from plugins.dedup import open_store
+
+        store = open_store(server.url)
+        assert all(store.check(dict(r)) is not None for r in exported)
+        store.close()
+    finally:
+        server.close()
