@@ -33,14 +33,15 @@ import logging
 import pickle
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from scrapy import Request, signals
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
@@ -76,6 +77,32 @@ local lease = ARGV[3] .. ':' .. redis.call('INCR', KEYS[5])
 redis.call('HSET', KEYS[2], lease, request)
 redis.call('ZADD', KEYS[3], ARGV[1] + ARGV[2], lease)
 return {lease, request}
+"""
+
+# Queue a request unless it was seen, ending the lease of the request it replaces (a retry, a redirect), in
+# one step: a worker killed at any moment leaves the request either queued or still leased.
+# KEYS: seen, queue, counts, leases, deadlines. ARGV: fingerprint ('' for a request never filtered),
+# request, 1 for an article request, the lease it replaces ('' for none). Returns 1 when queued.
+PUT = """
+local queued = 1
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
+    queued = 0
+    -- an article redirected to a page already crawled is a duplicate of it
+    if ARGV[3] == '1' and ARGV[4] ~= '' then
+        redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
+    end
+else
+    -- a redirect or retry is the same article, counted when it was first found
+    if ARGV[3] == '1' and ARGV[4] == '' then
+        redis.call('HINCRBY', KEYS[3], 'articles', 1)
+    end
+    redis.call('RPUSH', KEYS[2], ARGV[2])
+end
+if ARGV[4] ~= '' then
+    redis.call('HDEL', KEYS[4], ARGV[4])
+    redis.call('ZREM', KEYS[5], ARGV[4])
+end
+return queued
 """
 
 # Wait for a site's turn. KEYS: the site's next-allowed time, its slots. ARGV: now (ms), delay (ms),
@@ -167,6 +194,7 @@ class RedisScheduler:
         self.worker = uuid.uuid4().hex[:12]
         self.held: set[str] = set()
         self.client: Any = None
+        self.lost: Exception | None = None  # the error that made Redis unreachable
         self.spider: Any = None
         self.renewal: task.LoopingCall | None = None
         self.stats_sent = {key: 0 for key in COUNTS}
@@ -182,6 +210,7 @@ class RedisScheduler:
         self.client = connect(self.url)
         self.client.ping()
         self.take = self.client.register_script(TAKE)
+        self.put = self.client.register_script(PUT)
         self.fingerprinter = self.crawler.request_fingerprinter
         self.renewal = task.LoopingCall(self.renew)
         self.renewal.start(self.lease_ms / 3000, now=False)
@@ -190,39 +219,66 @@ class RedisScheduler:
     def close(self, reason: str) -> None:
         if self.renewal and self.renewal.running:
             self.renewal.stop()
-        # Nothing shared is removed: other workers go on. Leases still held (a crawl stopped early) are
-        # handed back at once rather than at their deadline.
-        if self.held:
-            self.client.zadd(self.keys.deadlines, {lease: 0 for lease in self.held}, xx=True)
-            logger.info("Handed %d unfinished requests back to the shared queue", len(self.held))
-        t = totals(self.client, self.spider.name)
-        logger.info(totals_line(self.spider.name, t))
+        if self.lost is None:
+            # Nothing shared is removed: other workers go on. Leases still held (a crawl stopped early) are
+            # handed back at once rather than at their deadline.
+            with self.reachable():
+                if self.held:
+                    self.client.zadd(self.keys.deadlines, {lease: 0 for lease in self.held}, xx=True)
+                    logger.info("Handed %d unfinished requests back to the shared queue", len(self.held))
+                logger.info(totals_line(self.spider.name, totals(self.client, self.spider.name)))
         self.client.close()
 
+    @contextmanager
+    def reachable(self) -> Iterator[None]:
+        """Redis gone: stop the crawl, once, with a clear error. What this worker holds stays in Redis and
+        comes back at its lease's end; what it exported is in the store and the feed."""
+        import redis
+
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if self.lost is None:
+                self.lost = exc
+                logger.error("Stopping the crawl: the crawl queue %s cannot be reached: %s", self.url, exc)
+                self.crawler.stats.set_value("queue_unavailable", str(exc))
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="queue_unavailable"))
+
     def has_pending_requests(self) -> bool:
-        # Requests leased by other workers may still lead to more pages (or come back at their deadline).
-        return bool(self.client.llen(self.keys.queue) or self.client.zcard(self.keys.deadlines))
+        if self.lost:
+            return False
+        with self.reachable():
+            # Requests leased by other workers may still lead to more pages (or come back at their deadline).
+            return bool(self.client.llen(self.keys.queue) or self.client.zcard(self.keys.deadlines))
+        return False
 
     def enqueue_request(self, request: Request) -> bool:
+        if self.lost:
+            return False  # the request it came from is still leased, and comes back
+        with self.reachable():
+            return self.push(request)
+        return False
+
+    def push(self, request: Request) -> bool:
         previous = request.meta.pop(LEASE, None)  # a retry or redirect replaces the request it came from
-        pipe = self.client.pipeline(transaction=True)
-        if not request.dont_filter:
-            fingerprint = self.fingerprinter.fingerprint(request)
-            if not self.client.sadd(self.keys.seen, fingerprint):
-                if previous:
-                    self.finish(previous)
-                self.crawler.stats.inc_value("scheduler/dupefiltered")
-                return False
-            if is_article_request(request) and not previous:  # a redirect is the same article
-                pipe.hincrby(self.keys.counts, "articles", 1)
-        pipe.rpush(self.keys.queue, pickle.dumps(request.to_dict(spider=self.spider), protocol=4))
-        if previous:
-            self.end_lease(pipe, previous)
-        pipe.execute()
-        self.crawler.stats.inc_value("scheduler/enqueued/redis")
-        return True
+        self.held.discard(previous)
+        fingerprint = b"" if request.dont_filter else self.fingerprinter.fingerprint(request)
+        queued = self.put(
+            keys=[self.keys.seen, self.keys.queue, self.keys.counts, self.keys.leases, self.keys.deadlines],
+            args=[fingerprint, pickle.dumps(request.to_dict(spider=self.spider), protocol=4),
+                  int(is_article_request(request)), previous or ""],
+        )
+        self.crawler.stats.inc_value("scheduler/enqueued/redis" if queued else "scheduler/dupefiltered")
+        return bool(queued)
 
     def next_request(self) -> Request | None:
+        if self.lost:
+            return None
+        with self.reachable():
+            return self.pop()
+        return None
+
+    def pop(self) -> Request | None:
         taken = self.take(keys=[self.keys.queue, self.keys.leases, self.keys.deadlines, self.keys.counts,
                                 self.keys.sequence], args=[now_ms(), self.lease_ms, self.worker])
         if not taken:
@@ -235,13 +291,14 @@ class RedisScheduler:
         return request
 
     def __len__(self) -> int:
-        return self.client.llen(self.keys.queue)
+        return 0 if self.lost else self.client.llen(self.keys.queue)
 
     # -- leases -------------------------------------------------------------------------------------
 
     def renew(self) -> None:
-        if self.held:
-            self.client.zadd(self.keys.deadlines, {lease: now_ms() + self.lease_ms for lease in self.held}, xx=True)
+        if self.held and not self.lost:
+            with self.reachable():
+                self.client.zadd(self.keys.deadlines, {lease: now_ms() + self.lease_ms for lease in self.held}, xx=True)
 
     def end_lease(self, pipe: Any, lease: str) -> None:
         pipe.hdel(self.keys.leases, lease)
@@ -265,8 +322,9 @@ class RedisScheduler:
         export, in quarantine, or counted as a duplicate)."""
         request = getattr(response, "request", None)  # a Response, or the Failure an errback turned into a page
         lease = request.meta.get(LEASE) if request is not None else None
-        if lease:
-            self.finish(lease, outcome=True)
+        if lease and not self.lost:
+            with self.reachable():
+                self.finish(lease, outcome=True)
 
     def item_failed(self, item: Any, response: Any, spider: Any = None, failure: Any = None, **kwargs: Any) -> None:
         """``item_error``: a page the pipeline failed on. When the store was unavailable the lease stays
@@ -274,15 +332,17 @@ class RedisScheduler:
         ends without an outcome, so that the accounting shows it owed instead of the crawl retrying it forever."""
         request = getattr(response, "request", None)
         lease = request.meta.get(LEASE) if request is not None else None
-        if lease and not (failure is not None and failure.check(StoreUnavailable)):
+        if lease and not self.lost and not (failure is not None and failure.check(StoreUnavailable)):
             logger.error("%s: its page failed in the pipeline; counted as owed", request.url)
-            self.finish(lease)
+            with self.reachable():
+                self.finish(lease)
 
     def request_finished(self, request: Request) -> None:
         """A request that yields no page (a listing) is done: its links are queued, or it failed."""
         lease = request.meta.get(LEASE)
-        if lease and not is_article_request(request):
-            self.finish(lease)
+        if lease and not is_article_request(request) and not self.lost:
+            with self.reachable():
+                self.finish(lease)
 
 
 def shared_scheduler(crawler: Crawler) -> RedisScheduler | None:
@@ -362,9 +422,11 @@ class SharedPolitenessMiddleware:
         host = request.url.split("/")[2].lower()
         slot = uuid.uuid4().hex
         request.meta["shared_slot"] = (host, slot)
-        while True:
-            wait = self.turn(keys=list(Keys.site(host)),
-                             args=[now_ms(), self.delay_ms, self.concurrency, slot, now_ms() + self.slot_ms])
+        while not scheduler.lost:  # without Redis the crawl is stopping: in-flight requests go at this worker's pace
+            wait = 0
+            with scheduler.reachable():
+                wait = self.turn(keys=list(Keys.site(host)),
+                                 args=[now_ms(), self.delay_ms, self.concurrency, slot, now_ms() + self.slot_ms])
             if not wait:
                 return None
             from twisted.internet import reactor  # the one Scrapy installed, once it has
@@ -374,8 +436,9 @@ class SharedPolitenessMiddleware:
     def release(self, request: Request) -> None:
         scheduler = shared_scheduler(self.crawler)
         held = request.meta.pop("shared_slot", None)
-        if scheduler is not None and held:
-            scheduler.client.zrem(Keys.site(held[0])[1], held[1])
+        if scheduler is not None and held and not scheduler.lost:
+            with scheduler.reachable():
+                scheduler.client.zrem(Keys.site(held[0])[1], held[1])
 
     def process_response(self, request: Request, response: Response) -> Response:
         self.release(request)

@@ -23,16 +23,18 @@ OUTLET = "presstv"
 
 
 class CountingMirror(Mirror):
-    """A mirror that counts the requests for each path."""
+    """A mirror that counts the requests for each path and notes when each arrived."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.hits: Counter[str] = Counter()
-        hits = self.hits
+        self.times: list[float] = []
+        hits, times = self.hits, self.times
 
         class Handler(MirrorHandler):
             def do_GET(self) -> None:
                 hits[self.path] += 1
+                times.append(time.monotonic())
                 super().do_GET()
 
         self.server.RequestHandlerClass = partial(Handler, root=self.root)
@@ -106,6 +108,9 @@ def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_pat
     assert t["exported"] + t["quarantined"] + t["duplicates"] == pages
     assert t["exported"] <= len(site["articles"])  # a page exported just before the kill comes back a duplicate
     assert all("owed" in log for log in logs)
+    # DOWNLOAD_DELAY held for the workers together: the site saw one request at a time, 0.6 s apart.
+    gaps = [b - a for a, b in zip(mirror.times, mirror.times[1:])]
+    assert min(gaps) >= 0.55, gaps
 
 
 def test_two_outlets_carrying_one_story_in_parallel_share_postgres_one_cluster(tmp_path, postgres_url):
