@@ -79,6 +79,28 @@ def test_two_workers_share_one_crawl_each_article_fetched_once_and_exported_once
     assert client.exists(f"conflict-feeds:{OUTLET}:seen")
     result = run_scrapy("totals", OUTLET, "-s", f"CRAWL_QUEUE={redis_server.url}")
     assert line in result.stdout, result.stderr
+    # The finished crawl's state goes only on request; then the next crawl starts afresh.
+    assert run_scrapy("totals", OUTLET, "--clear", "-s", f"CRAWL_QUEUE={redis_server.url}").returncode == 0
+    assert not client.exists(f"conflict-feeds:{OUTLET}:seen", f"conflict-feeds:{OUTLET}:counts")
+
+
+def test_two_crawls_started_together_on_a_new_sqlite_store_export_each_article_once(tmp_path):
+    """Issue 11: without a shared queue both crawls fetch every page; the store lets one export each."""
+    store = f"DEDUP_STORE={tmp_path / 'state.sqlite'}"
+    with Mirror(SITES / OUTLET) as mirror:
+        crawls = [worker(mirror, tmp_path / f"w{n}.jsonl", store) for n in (1, 2)]
+        logs = [finish(crawl) for crawl in crawls]
+    site = mirror.site()
+    records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
+    ids = Counter(r["id"] for r in records)
+    assert len(ids) == len(site["articles"]) and set(ids.values()) == {1}, ids
+    pages = len(site["articles"]) + len(site["quarantined"])
+    for log, n in zip(logs, (1, 2)):
+        exported = len(read_jsonl(tmp_path / f"w{n}.jsonl")) if (tmp_path / f"w{n}.jsonl").exists() else 0
+        bad = len(site["quarantined"])
+        assert (f"{OUTLET}: {pages} article pages -> {exported} exported, {bad} quarantined, "
+                f"{pages - exported - bad} duplicates") in log
+        assert "ERROR" not in log, log[-3000:]
 
 
 def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_path, redis_server, postgres_url):

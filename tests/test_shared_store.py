@@ -10,13 +10,17 @@ import multiprocessing
 import sqlite3
 
 import pytest
+from scrapy.settings import Settings
 
 import plugins.dedup as dedup
-from plugins.dedup import SEEN, PostgresStore, SQLiteStore, open_store
+from plugins.chain import Chain
+from plugins.dedup import CLAIMED, SEEN, PostgresStore, SQLiteStore, open_store
+from plugins.hookspecs import hookimpl
+from plugins.manager import DEFAULT_PLUGINS
 from plugins.model import StoreUnavailable
 from tests.conftest import run_scrapy
 from tests.servers import Postgres, postgres, postgres_url  # noqa: F401 (fixtures)
-from tests.test_dedup import COPIES, FORUM_URL, ORIGINAL, export, make_record
+from tests.test_dedup import COPIES, FORUM_URL, ORIGINAL, PAGES, BodyExtractor, export, make_record
 
 EARLIER = "2013-07-12T09:00:00+00:00"
 
@@ -151,3 +155,34 @@ def test_migrate_moves_a_sqlite_store_into_postgres_and_crawls_go_on_from_there(
     # A store that already holds articles is never written over.
     again = run_scrapy("migrate", str(path), postgres_url)
     assert again.returncode == 1 and "already holds articles" in again.stderr
+
+
+class Interloper:
+    """Between this chain's check and its export, another crawl sharing the store exports the same page."""
+
+    def __init__(self, other, page):
+        self.other, self.page, self.outcome = other, page, None
+
+    @hookimpl
+    def validate_article(self, article, chain):
+        if self.outcome is None:
+            self.outcome = self.other.process(self.page)
+        return []
+
+
+def test_a_record_another_crawl_exported_since_the_check_counts_as_a_duplicate_not_an_export(location):
+    settings = {"PLUGINS_DISABLED": [name for name in DEFAULT_PLUGINS if name != "plugins.dedup"],
+                "DEDUP_STORE": location}
+    chains = [Chain(Settings(settings)) for _ in range(2)]
+    for chain in chains:
+        chain.pm.register(BodyExtractor())
+        chain.open()
+    late, early = chains
+    interloper = Interloper(early, PAGES[0])
+    late.pm.register(interloper)
+    outcome = late.process(PAGES[0])
+    assert interloper.outcome.status == "exported"
+    assert (outcome.status, outcome.reasons) == ("duplicate", [CLAIMED])
+    assert late.stats.get_value("articles/duplicates") == 1 and not late.stats.get_value("articles/exported")
+    for chain in chains:
+        chain.close()
