@@ -132,7 +132,8 @@ class Keys:
 
     def __init__(self, outlet: str) -> None:
         base = f"{PREFIX}:{outlet}"
-        self.queue, self.seen, self.leases, self.deadlines = (f"{base}:{k}" for k in ("queue", "seen", "leases", "deadlines"))
+        self.queue, self.seen = f"{base}:queue", f"{base}:seen"
+        self.leases, self.deadlines = f"{base}:leases", f"{base}:deadlines"
         self.counts, self.sequence = f"{base}:counts", f"{base}:lease-sequence"
         self.all = (self.queue, self.seen, self.leases, self.deadlines, self.counts, self.sequence)
 

@@ -404,7 +404,9 @@ class Store:
                 "SELECT 1 FROM revisions WHERE id = ? AND content_hash = ?", (article["id"], fp.content_hash)
             ).fetchone():
                 return None
-            (revision,) = self.execute("SELECT max(revision) + 1 FROM revisions WHERE id = ?", (article["id"],)).fetchone()
+            (revision,) = self.execute(
+                "SELECT max(revision) + 1 FROM revisions WHERE id = ?", (article["id"],)
+            ).fetchone()
             cluster = known[0]
         else:
             revision = 1
@@ -483,7 +485,9 @@ class Store:
                 (article["id"], article["canonical_url"], decision.cluster, published),
             )
         else:
-            self.execute("UPDATE articles SET published = coalesce(?, published) WHERE id = ?", (published, article["id"]))
+            self.execute(
+                "UPDATE articles SET published = coalesce(?, published) WHERE id = ?", (published, article["id"])
+            )
         blob = None if fp.signature is None else fp.signature.astype("<u4").tobytes()
         (doc,) = self.execute(
             "INSERT INTO revisions (id, revision, content_hash, signature, recorded_at) VALUES (?, ?, ?, ?, ?) "

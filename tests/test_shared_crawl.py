@@ -12,7 +12,6 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-import pytest
 
 from crawler.mirror import Mirror, MirrorHandler
 from crawler.queue import connect, totals
@@ -70,7 +69,8 @@ def test_two_workers_share_one_crawl_each_article_fetched_once_and_exported_once
     for path in article_paths(mirror):
         assert mirror.hits[path] == 1, (path, mirror.hits)
     pages, exported, bad = len(article_paths(mirror)), len(site["articles"]), len(site["quarantined"])
-    line = f"{OUTLET} (all workers): {pages} article pages -> {exported} exported, {bad} quarantined, 0 duplicates, 0 owed"
+    line = (f"{OUTLET} (all workers): {pages} article pages -> {exported} exported, {bad} quarantined, "
+            f"0 duplicates, 0 owed")
     assert any(line in log for log in logs), logs[-1][-2000:]
     client = connect(redis_server.url)
     t = totals(client, OUTLET)
