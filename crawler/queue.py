@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import logging
 import pickle
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.core.scheduler import Scheduler
@@ -56,10 +56,16 @@ DEFAULT_LEASE_S = 60.0
 LEASE = "queue_lease"  # request.meta key of the lease a worker holds on the request
 OWED = "owed"
 
+# Times are Redis's own clock (TIME), the one clock every worker on every machine agrees on.
+CLOCK = """
+local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
+"""
+
 # Put back every lease past its deadline, then lease the head of the queue.
-# KEYS: queue, leases, deadlines, counts, sequence. ARGV: now (ms), lease length (ms), worker id.
-TAKE = """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+# KEYS: queue, leases, deadlines, counts, sequence. ARGV: lease length (ms), worker id.
+TAKE = CLOCK + """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
 for _, lease in ipairs(expired) do
     local request = redis.call('HGET', KEYS[2], lease)
     if request then
@@ -73,9 +79,9 @@ local request = redis.call('LPOP', KEYS[1])
 if not request then
     return false
 end
-local lease = ARGV[3] .. ':' .. redis.call('INCR', KEYS[5])
+local lease = ARGV[2] .. ':' .. redis.call('INCR', KEYS[5])
 redis.call('HSET', KEYS[2], lease, request)
-redis.call('ZADD', KEYS[3], ARGV[1] + ARGV[2], lease)
+redis.call('ZADD', KEYS[3], now + ARGV[1], lease)
 return {lease, request}
 """
 
@@ -105,26 +111,34 @@ end
 return queued
 """
 
-# Wait for a site's turn. KEYS: the site's next-allowed time, its slots. ARGV: now (ms), delay (ms),
-# concurrency, slot id, slot deadline (ms). Returns 0 when the request may go (its slot taken), else the
-# milliseconds to wait.
-TURN = """
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+# Wait for a site's turn. KEYS: the site's next-allowed time, its slots. ARGV: delay (ms), concurrency,
+# slot id, slot lifetime (ms). Returns 0 when the request may go (its slot taken), else the milliseconds to
+# wait.
+TURN = CLOCK + """
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
     return 50
 end
 local next_allowed = tonumber(redis.call('GET', KEYS[1]) or '0')
-if next_allowed > tonumber(ARGV[1]) then
-    return next_allowed - tonumber(ARGV[1])
+if next_allowed > now then
+    return next_allowed - now
 end
-redis.call('SET', KEYS[1], ARGV[1] + ARGV[2], 'PX', ARGV[2] + 60000)
-redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
+redis.call('SET', KEYS[1], now + ARGV[1], 'PX', ARGV[1] + 60000)
+redis.call('ZADD', KEYS[2], now + ARGV[4], ARGV[3])
 return 0
 """
 
+# Renew leases. KEYS: deadlines. ARGV: lease length (ms), the leases.
+RENEW = CLOCK + """
+for i = 2, #ARGV do
+    redis.call('ZADD', KEYS[1], 'XX', now + ARGV[1], ARGV[i])
+end
+"""
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
+
+def redis_now_ms(client: Any) -> int:
+    seconds, microseconds = client.time()
+    return seconds * 1000 + microseconds // 1000
 
 
 class Keys:
@@ -154,7 +168,8 @@ def totals(client: Any, outlet: str) -> dict[str, int]:
     counts = {k.decode(): int(v) for k, v in client.hgetall(keys.counts).items()}
     queued = client.llen(keys.queue)
     deadlines = client.zrange(keys.deadlines, 0, -1, withscores=True)
-    expired = sum(1 for _, deadline in deadlines if deadline <= now_ms())
+    now = redis_now_ms(client)
+    expired = sum(1 for _, deadline in deadlines if deadline <= now)
     result = {"articles": counts.get("articles", 0), **{k: counts.get(k, 0) for k in COUNTS[1:]},
               "queued": queued, "leased": len(deadlines) - expired, "dead": expired,
               "requeued": counts.get("requeued", 0)}
@@ -192,6 +207,9 @@ class RedisScheduler:
         self.settings = crawler.settings
         self.url = self.settings.get("CRAWL_QUEUE")
         self.lease_ms = int(self.settings.getfloat("CRAWL_QUEUE_LEASE", DEFAULT_LEASE_S) * 1000)
+        # Requests a worker holds at once: Scrapy would pull up to CONCURRENT_REQUESTS into its downloader,
+        # where they wait out the site's delay while other workers have nothing to do.
+        self.prefetch = max(1, self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         self.worker = uuid.uuid4().hex[:12]
         self.held: set[str] = set()
         self.client: Any = None
@@ -212,6 +230,7 @@ class RedisScheduler:
         self.client.ping()
         self.take = self.client.register_script(TAKE)
         self.put = self.client.register_script(PUT)
+        self.renew_leases = self.client.register_script(RENEW)
         self.fingerprinter = self.crawler.request_fingerprinter
         self.renewal = task.LoopingCall(self.renew)
         self.renewal.start(self.lease_ms / 3000, now=False)
@@ -273,7 +292,7 @@ class RedisScheduler:
         return bool(queued)
 
     def next_request(self) -> Request | None:
-        if self.lost:
+        if self.lost or len(self.held) >= self.prefetch:
             return None
         with self.reachable():
             return self.pop()
@@ -281,7 +300,7 @@ class RedisScheduler:
 
     def pop(self) -> Request | None:
         taken = self.take(keys=[self.keys.queue, self.keys.leases, self.keys.deadlines, self.keys.counts,
-                                self.keys.sequence], args=[now_ms(), self.lease_ms, self.worker])
+                                self.keys.sequence], args=[self.lease_ms, self.worker])
         if not taken:
             return None
         lease, data = taken[0].decode(), taken[1]
@@ -299,7 +318,7 @@ class RedisScheduler:
     def renew(self) -> None:
         if self.held and not self.lost:
             with self.reachable():
-                self.client.zadd(self.keys.deadlines, {lease: now_ms() + self.lease_ms for lease in self.held}, xx=True)
+                self.renew_leases(keys=[self.keys.deadlines], args=[self.lease_ms, *self.held])
 
     def end_lease(self, pipe: Any, lease: str) -> None:
         pipe.hdel(self.keys.leases, lease)
@@ -397,49 +416,69 @@ class FailedListingMiddleware:
             scheduler.request_finished(request)
 
 
+class SiteTurns:
+    """Politeness shared in Redis: one site's requests, from every worker, ``delay_ms`` apart and at most
+    ``concurrency`` at a time. A slot not released (its worker died) frees itself after ``slot_ms``."""
+
+    def __init__(self, client: Any, delay_ms: int, concurrency: int, slot_ms: int) -> None:
+        self.script = client.register_script(TURN)
+        self.client = client
+        self.delay_ms, self.concurrency, self.slot_ms = delay_ms, concurrency, slot_ms
+
+    def take(self, site: str, slot: str) -> int:
+        """0 when a request may go to ``site`` now (holding ``slot``), else the milliseconds to wait first."""
+        return int(self.script(keys=list(Keys.site(site)), args=[self.delay_ms, self.concurrency, slot, self.slot_ms]))
+
+    def release(self, site: str, slot: str) -> None:
+        self.client.zrem(Keys.site(site)[1], slot)
+
+
 class SharedPolitenessMiddleware:
     """Downloader middleware (innermost, right before the download): with a shared queue, ``DOWNLOAD_DELAY``
-    and ``CONCURRENT_REQUESTS_PER_DOMAIN`` hold for all workers together."""
+    and ``CONCURRENT_REQUESTS_PER_DOMAIN`` hold for all workers together (``SiteTurns``)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.enabled = bool(settings.get("CRAWL_QUEUE"))
-        self.delay_ms = int(settings.getfloat("DOWNLOAD_DELAY") * 1000)
-        self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or settings.getint("CONCURRENT_REQUESTS")
-        self.slot_ms = int(settings.getfloat("DOWNLOAD_TIMEOUT", 180) * 1000) + 10_000
-        self.turn: Any = None
+        self.turns: SiteTurns | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
         return cls(crawler)
 
+    def site_turns(self, scheduler: RedisScheduler) -> SiteTurns:
+        if self.turns is None:
+            settings = self.crawler.settings
+            self.turns = SiteTurns(
+                scheduler.client,
+                delay_ms=int(settings.getfloat("DOWNLOAD_DELAY") * 1000),
+                concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or settings.getint("CONCURRENT_REQUESTS"),
+                slot_ms=int(settings.getfloat("DOWNLOAD_TIMEOUT") * 1000) + 10_000,
+            )
+        return self.turns
+
     async def process_request(self, request: Request) -> None:
-        scheduler = shared_scheduler(self.crawler) if self.enabled else None
+        scheduler = shared_scheduler(self.crawler)
         if scheduler is None:
             return None
-        if self.turn is None:
-            self.turn = scheduler.client.register_script(TURN)
-        host = request.url.split("/")[2].lower()
-        slot = uuid.uuid4().hex
-        request.meta["shared_slot"] = (host, slot)
+        turns = self.site_turns(scheduler)
+        site, slot = urlsplit(request.url).netloc.lower(), uuid.uuid4().hex
+        request.meta["shared_slot"] = (site, slot)
         while not scheduler.lost:  # without Redis the crawl is stopping: in-flight requests go at this worker's pace
             wait = 0
             with scheduler.reachable():
-                wait = self.turn(keys=list(Keys.site(host)),
-                                 args=[now_ms(), self.delay_ms, self.concurrency, slot, now_ms() + self.slot_ms])
+                wait = turns.take(site, slot)
             if not wait:
                 return None
             from twisted.internet import reactor  # the one Scrapy installed, once it has
 
-            await maybe_deferred_to_future(task.deferLater(reactor, int(wait) / 1000, lambda: None))
+            await maybe_deferred_to_future(task.deferLater(reactor, wait / 1000, lambda: None))
 
     def release(self, request: Request) -> None:
         scheduler = shared_scheduler(self.crawler)
         held = request.meta.pop("shared_slot", None)
         if scheduler is not None and held and not scheduler.lost:
             with scheduler.reachable():
-                scheduler.client.zrem(Keys.site(held[0])[1], held[1])
+                self.site_turns(scheduler).release(*held)
 
     def process_response(self, request: Request, response: Response) -> Response:
         self.release(request)
