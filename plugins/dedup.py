@@ -21,9 +21,10 @@ the whole file; and ``PostgresStore`` (DEDUP_STORE=postgresql://...), shared by 
 machines, whose locks are transaction-scoped advisory locks on the article id and the body's LSH band keys
 (two copies of one story share a band, so they queue) and then on the cluster.
 
-Settings: DEDUP_STORE (a SQLite file, default output/state.sqlite, or a postgresql:// URL), DEDUP_THRESHOLD (Jaccard
-similarity from which two bodies are one story), DEDUP_SHINGLE_SIZE (words per shingle),
-DEDUP_NUM_PERM (MinHash permutations), DEDUP_BANDS (LSH bands), DEDUP_COMMIT_EVERY (records per commit).
+Settings: DEDUP_STORE (a SQLite file, default output/state.sqlite, or a postgresql:// URL),
+DEDUP_THRESHOLD (Jaccard similarity from which two bodies are one story), DEDUP_SHINGLE_SIZE (words per
+shingle), DEDUP_NUM_PERM (MinHash permutations), DEDUP_BANDS (LSH bands), DEDUP_COMMIT_EVERY (records per
+commit).
 A store keeps the shingle size, permutations and bands it was created with.
 """
 
@@ -222,7 +223,8 @@ class Store:
     # What a backend says when it cannot be reached or written (a stopped server, a full disk, a lock held
     # past the timeout): the crawl must stop rather than export what it cannot remember.
     unavailable: tuple[type[BaseException], ...] = ()
-    begin = "BEGIN"
+    begin = "BEGIN"  # the statement that begins a transaction
+    schema = ""  # the CREATE statements of the tables
 
     def __init__(
         self,
@@ -255,8 +257,6 @@ class Store:
 
     def _connect(self) -> Any:
         raise NotImplementedError
-
-    schema = ""
 
     @property
     def in_transaction(self) -> bool:
