@@ -30,7 +30,9 @@ flush the shared queue. Here:
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
@@ -210,7 +212,8 @@ class RedisScheduler:
         # Requests a worker holds at once: Scrapy would pull up to CONCURRENT_REQUESTS into its downloader,
         # where they wait out the site's delay while other workers have nothing to do.
         self.prefetch = max(1, self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
-        self.worker = uuid.uuid4().hex[:12]
+        # Names the worker in its leases (who holds what): the machine and process by default.
+        self.worker = self.settings.get("CRAWL_QUEUE_WORKER") or f"{socket.gethostname()}-{os.getpid()}"
         self.held: set[str] = set()
         self.client: Any = None
         self.lost: Exception | None = None  # the error that made Redis unreachable

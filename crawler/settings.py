@@ -28,6 +28,8 @@ SCHEDULER = "crawler.queue.SharedScheduler"
 CRAWL_QUEUE = ""
 # Seconds a worker holds a request it took before others may take it again (renewed while it lives).
 CRAWL_QUEUE_LEASE = 60
+# The worker's name in its leases; empty means <host name>-<process id>.
+CRAWL_QUEUE_WORKER = ""
 
 # The feed a crawl writes when no -o/-O/FEEDS names one: `scrapy crawl sputnik` appends to
 # output/sputnik.jsonl. (Not FEEDS itself: Scrapy would write it in addition to any -o/-O file.)

@@ -540,8 +540,8 @@ def copy_store(source: Store, target: Store, batch: int = 5000) -> dict[str, int
 
 
 def id_key(article_id: str) -> int:
-    """An article id (16 hex digits) as a signed 64-bit lock key."""
-    return int.from_bytes(bytes.fromhex(article_id.rjust(16, "0")[-16:]), "little", signed=True)
+    """An article id as a signed 64-bit lock key."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 class SQLiteStore(Store):
