@@ -159,8 +159,11 @@ class Keys:
 
 
 def connect(url: str) -> Any:
-    import redis  # only a shared crawl needs the client
-
+    try:
+        import redis  # only a shared crawl needs the client
+    except ImportError as exc:
+        raise RuntimeError(f"CRAWL_QUEUE is set but redis-py is not installed: pip install -e '.[cluster]' "
+                           f"({exc})") from exc
     return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, health_check_interval=30)
 
 

@@ -594,7 +594,11 @@ class PostgresStore(Store):
     schema = POSTGRES_SCHEMA
 
     def __init__(self, url: str, **options: Any) -> None:
-        import psycopg  # only a PostgreSQL store needs the client
+        try:
+            import psycopg  # only a PostgreSQL store needs the client
+        except ImportError as exc:
+            raise StoreUnavailable(f"DEDUP_STORE is a PostgreSQL URL but psycopg is not installed: "
+                                   f"pip install -e '.[cluster]' ({exc})") from exc
 
         self._psycopg = psycopg
         self.unavailable = (psycopg.OperationalError,)
