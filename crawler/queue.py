@@ -11,10 +11,11 @@ flush the shared queue. Here:
 - **Leases.** Taking a request leases it: it moves from ``queue`` into ``leases`` with a deadline
   (``CRAWL_QUEUE_LEASE`` seconds, renewed every third of that while the worker lives). The lease ends when
   the request is done: its page's outcome is kept (the item was exported, quarantined or counted as a
-  duplicate: ``item_scraped``/``item_dropped``), a listing's links are all queued, a retry or redirect is
-  queued in its place, or it finally failed. Any worker that takes a request first puts every lease past its
-  deadline back at the head of the queue: the requests of a worker that was killed are fetched again by
-  another, never lost. (A page whose outcome was kept just before the kill comes back as a duplicate.)
+  duplicate), a listing's links are all queued, a retry or redirect is queued in its place, or it finally
+  failed. A page that could not be kept (the store or the output failed) is handed back at once. Any worker
+  that takes a request first puts every lease past its deadline back at the head of the queue: the requests
+  of a worker that was killed are fetched again by another, never lost. (A page whose outcome was kept just
+  before the kill comes back as a duplicate.)
 - **Closing** never removes shared state. A worker closes when the queue is empty and no lease is out (it
   waits while other workers may still find pages). ``scrapy totals OUTLET`` prints the outlet's accounting
   and, with ``--clear``, removes a finished crawl's state so that the next crawl starts afresh.
@@ -48,8 +49,6 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
 from crawler.pipelines import COUNTS
-from plugins.chain import STAT
-from plugins.model import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +188,17 @@ def totals_line(outlet: str, t: dict[str, int]) -> str:
             f"stopped without finishing them)")
 
 
+def page_outcome(dropped: BaseException | None, failure: Any) -> str | None:
+    """The count a page's item signal adds to: ``exported`` (scraped), ``duplicates`` or ``quarantined``
+    (dropped by HookChainPipeline, whose message begins with the outcome), or None for a page not kept (an
+    error, or a drop for any other reason)."""
+    if failure is not None:
+        return None
+    if dropped is None:
+        return "exported"
+    return {"duplicate": "duplicates", "quarantined": "quarantined"}.get(str(dropped).partition(":")[0])
+
+
 def is_article_request(request: Request) -> bool:
     """Article requests carry an errback (the spider's ``article_failed``): they end as exactly one page."""
     return request.errback is not None
@@ -218,14 +228,13 @@ class RedisScheduler:
         # Names the worker in its leases (who holds what): the machine and process by default.
         self.worker = self.settings.get("CRAWL_QUEUE_WORKER") or f"{socket.gethostname()}-{os.getpid()}"
         self.held: set[str] = set()
+        self.read_listings: dict[str, Request] = {}  # lease -> listing whose output has been read
         self.client: Any = None
         self.lost: Exception | None = None  # the error that made Redis unreachable
         self.spider: Any = None
         self.renewal: task.LoopingCall | None = None
-        self.stats_sent = {key: 0 for key in COUNTS}
-        crawler.signals.connect(self.item_done, signal=signals.item_scraped)
-        crawler.signals.connect(self.item_done, signal=signals.item_dropped)
-        crawler.signals.connect(self.item_failed, signal=signals.item_error)
+        for ended in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.item_ended, signal=ended)
 
     # -- BaseScheduler ------------------------------------------------------------------------------
 
@@ -271,6 +280,7 @@ class RedisScheduler:
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="queue_unavailable"))
 
     def has_pending_requests(self) -> bool:
+        self.end_read_listings()
         if self.lost:
             return False
         with self.reachable():
@@ -298,6 +308,7 @@ class RedisScheduler:
         return bool(queued)
 
     def next_request(self) -> Request | None:
+        self.end_read_listings()
         if self.lost or len(self.held) >= self.prefetch:
             return None
         with self.reachable():
@@ -331,37 +342,49 @@ class RedisScheduler:
         pipe.zrem(self.keys.deadlines, lease)
         self.held.discard(lease)
 
-    def finish(self, lease: str, outcome: bool = False) -> None:
-        """End a lease; with ``outcome``, add the page outcomes counted since the last one, atomically."""
+    def finish(self, lease: str) -> None:
         pipe = self.client.pipeline(transaction=True)
         self.end_lease(pipe, lease)
-        if outcome:
-            for key in COUNTS[1:]:
-                value = self.crawler.stats.get_value(STAT(key), 0)
-                if value > self.stats_sent[key]:
-                    pipe.hincrby(self.keys.counts, key, value - self.stats_sent[key])
-                    self.stats_sent[key] = value
         pipe.execute()
 
-    def item_done(self, item: Any, response: Any, spider: Any = None, **kwargs: Any) -> None:
-        """``item_scraped`` / ``item_dropped``: the page's outcome is kept (in the feed after the feed
-        export, in quarantine, or counted as a duplicate)."""
+    def item_ended(self, item: Any, response: Any, exception: BaseException | None = None, **kwargs: Any) -> None:
+        """``item_scraped`` / ``item_dropped`` / ``item_error`` of a page. When the chain kept an outcome for
+        it (exported and in the feed, quarantined, or counted as a duplicate), its lease ends and the outcome
+        joins the outlet's counts in one transaction. Otherwise (the run's output or store failed) the page is
+        not done: its request is handed back to the queue at once, for a worker that can keep it."""
         request = getattr(response, "request", None)  # a Response, or the Failure an errback turned into a page
         lease = request.meta.get(LEASE) if request is not None else None
-        if lease and not self.lost:
-            with self.reachable():
-                self.finish(lease, outcome=True)
+        if not lease or self.lost:
+            return
+        outcome = page_outcome(exception, kwargs.get("failure"))
+        with self.reachable():
+            if outcome is None:
+                logger.warning("Handing %s back to the shared queue: its page was not kept", request.url)
+                self.client.zadd(self.keys.deadlines, {lease: 0}, xx=True)
+                self.held.discard(lease)
+                return
+            pipe = self.client.pipeline(transaction=True)
+            self.end_lease(pipe, lease)
+            pipe.hincrby(self.keys.counts, outcome, 1)
+            pipe.execute()
 
-    def item_failed(self, item: Any, response: Any, spider: Any = None, failure: Any = None, **kwargs: Any) -> None:
-        """``item_error``: a page the pipeline failed on. When the store was unavailable the lease stays
-        held (and is handed back as the crawl stops); otherwise the page is lost to a bug, and its lease
-        ends without an outcome, so that the accounting shows it owed instead of the crawl retrying it forever."""
-        request = getattr(response, "request", None)
-        lease = request.meta.get(LEASE) if request is not None else None
-        if lease and not self.lost and not (failure is not None and failure.check(StoreUnavailable)):
-            logger.error("%s: its page failed in the pipeline; counted as owed", request.url)
-            with self.reachable():
-                self.finish(lease)
+    def listing_read(self, request: Request) -> None:
+        """A listing's output has been read; Scrapy queues the requests it yielded a moment later, so its
+        lease ends once the scraper is done with its response (``end_read_listings``)."""
+        lease = request.meta.get(LEASE)
+        if lease and not is_article_request(request):
+            self.read_listings[lease] = request
+
+    def end_read_listings(self) -> None:
+        """End the leases of read listings whose responses the scraper has finished: all their requests
+        are in the queue by then."""
+        active = self.crawler.engine.scraper.slot.active
+        for lease, request in list(self.read_listings.items()):
+            if request not in active:
+                del self.read_listings[lease]
+                if not self.lost:
+                    with self.reachable():
+                        self.finish(lease)
 
     def request_finished(self, request: Request) -> None:
         """A request that yields no page (a listing) is done: its links are queued, or it failed."""
@@ -377,8 +400,8 @@ def shared_scheduler(crawler: Crawler) -> RedisScheduler | None:
 
 
 class ListingDoneMiddleware:
-    """Spider middleware (outermost): a listing's lease ends once all its links are queued, or when its
-    response fails in the spider middlewares (an HTTP error status)."""
+    """Spider middleware (outermost): tells the scheduler when a listing's callback output has been read, or
+    its response failed in the spider middlewares (an HTTP error status)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -390,7 +413,7 @@ class ListingDoneMiddleware:
     def finished(self, response: Response) -> None:
         scheduler = shared_scheduler(self.crawler)
         if scheduler is not None and response.request is not None:
-            scheduler.request_finished(response.request)
+            scheduler.listing_read(response.request)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         yield from result

@@ -20,9 +20,10 @@ class Duplicate(Exception):
     since the record was checked): the page counts as a duplicate. Its message says why."""
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(OSError):
     """The state store cannot be reached or written: no page can be decided, so the run must stop (the
-    page is not counted as done, and is processed again by the next run)."""
+    page is not counted as done, and is processed again by the next run). An OSError, as a disk that cannot
+    be written is: to whoever stops a run on failed output, a store gone is the same kind of failure."""
 
 
 @dataclass
