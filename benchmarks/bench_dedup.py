@@ -1,4 +1,4 @@
-"""Benchmark of the deduplication store (plugins.dedup.DedupStore) against a datasketch MinHashLSH
+"""Benchmark of the deduplication store (plugins.dedup.SQLiteStore) against a datasketch MinHashLSH
 baseline on the same generated articles. A measurement to read, not a test: nothing here fails.
 
     python benchmarks/bench_dedup.py [--n 100000] [--seed 1] [--dup-rate 0.03]
@@ -170,14 +170,17 @@ def rss_now_kib() -> int:
 
 
 class StoreSystem:
-    """plugins.dedup.DedupStore, through the calls deduplicate_article and export_article make."""
+    """plugins.dedup's store (a new SQLite file, or the empty PostgreSQL database ``location``), through the
+    calls deduplicate_article and export_article make."""
 
-    def __init__(self, threshold: float, workdir: str, commit_every: int) -> None:
-        from plugins.dedup import DedupStore
+    def __init__(self, threshold: float, workdir: str, commit_every: int, location: str = "") -> None:
+        from plugins.dedup import open_store
 
         self.path = Path(workdir) / "state.sqlite"
-        self.store = DedupStore(self.path, threshold=threshold, num_perm=NUM_PERM, commit_every=commit_every)
-        self.name = f"DedupStore (SQLite, {self.store.bands} bands x {self.store.rows} rows)"
+        self.store = open_store(location or self.path, threshold=threshold, num_perm=NUM_PERM,
+                                commit_every=commit_every)
+        kind = "PostgreSQL" if location else "SQLite"
+        self.name = f"{type(self.store).__name__} ({kind}, {self.store.bands} bands x {self.store.rows} rows)"
 
     def hash(self, title: str, body: str):
         return self.store.fingerprint(title, body)
@@ -191,9 +194,15 @@ class StoreSystem:
         self.store.record(record, fp)
 
     def finish(self) -> dict:
-        self.store.close()
-        size = sum(p.stat().st_size for p in self.path.parent.glob("state.sqlite*"))
-        return {"disk_mib": size / 2**20}
+        if self.path.exists():
+            self.store.close()
+            size = sum(p.stat().st_size for p in self.path.parent.glob("state.sqlite*"))
+        else:
+            (size,) = self.store.execute(
+                "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['meta', 'articles', 'revisions', "
+                "'clusters', 'lsh']) AS t").fetchone()
+            self.store.close()
+        return {"disk_mib": int(size) / 2**20}
 
 
 class DatasketchSystem:
@@ -231,7 +240,8 @@ def run(system_name: str, args: argparse.Namespace) -> dict:
     generated = time.perf_counter() - started
     rss_start = rss_now_kib()
     with tempfile.TemporaryDirectory() as workdir:
-        system = SYSTEMS[system_name](args.threshold, workdir, args.commit_every)
+        options = {"location": args.store} if system_name == "store" else {}
+        system = SYSTEMS[system_name](args.threshold, workdir, args.commit_every, **options)
         seconds = {"hash": 0.0, "lookup": 0.0, "insert": 0.0}
         found: dict[int, list[int]] = {}
         for i in range(args.n):
@@ -298,7 +308,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dup-rate", type=float, default=0.03, help="share of planted copies (default 0.03)")
     parser.add_argument("--threshold", type=float, default=0.5, help="Jaccard threshold for both systems")
-    parser.add_argument("--commit-every", type=int, default=1, help="DedupStore commit batch (default 1: each)")
+    parser.add_argument("--commit-every", type=int, default=1, help="store commit batch (default 1: each)")
+    parser.add_argument("--store", default="", metavar="URL",
+                        help="an empty PostgreSQL database (postgresql://...) for the store (default: a new SQLite file)")
     parser.add_argument("--only", choices=sorted(SYSTEMS), help="run one system only")
     parser.add_argument("--child", choices=sorted(SYSTEMS), help=argparse.SUPPRESS)
     args = parser.parse_args()

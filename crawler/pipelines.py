@@ -31,7 +31,7 @@ from crawler.items import ArticleItem
 from crawler.spiders import FAILED
 from plugins.chain import STAT, Chain, StorageFailed
 from plugins.export import quarantine_path
-from plugins.model import Page
+from plugins.model import Page, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,10 @@ class HookChainPipeline:
     def close_spider(self) -> None:
         if self.chain is None:  # it could not open
             return
-        self.chain.close()
+        try:
+            self.chain.close()
+        except StoreUnavailable as exc:
+            logger.error("Could not close the state store: %s", exc)
         name, stats = self.crawler.spider.name, self.crawler.stats
         logger.info(summary(name, stats))
         if self.reasons:

@@ -14,16 +14,29 @@ ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
 # Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
 # WarcWriterMiddleware (active with WARC_DIR) next to the downloader, to keep the bytes as they arrived;
 # WaybackPolitenessMiddleware above RetryMiddleware (550), so that it, not an immediate retry, answers a 429,
-# and above RedirectMiddleware (600), so that it sees every answer of the archive.
+# and above RedirectMiddleware (600), so that it sees every answer of the archive. The crawler.queue ones act
+# only with a CRAWL_QUEUE: outermost, to see final failures; innermost, to take the site's turn last.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.queue.FailedListingMiddleware": 10,
     "crawler.wayback.WaybackPolitenessMiddleware": 620,
     "crawler.middlewares.AddressGuardMiddleware": 650,
     "crawler.warc.WarcWriterMiddleware": 950,
+    "crawler.queue.SharedPolitenessMiddleware": 960,
 }
+SPIDER_MIDDLEWARES = {"crawler.queue.ListingDoneMiddleware": 10}
 # Local feeds are written an item at a time and synced, so a killed crawl leaves no half-written record
 # (crawler/feeds.py); a JOBDIR job can be resumed after a kill, not only after a clean stop (crawler/extensions.py).
 FEED_STORAGES = {"": "crawler.feeds.DurableFileFeedStorage", "file": "crawler.feeds.DurableFileFeedStorage"}
 DUPEFILTER_CLASS = "crawler.extensions.JobDupeFilter"
+
+# One outlet crawled by several workers (README, "Several machines"): a redis:// URL puts the request queue
+# and the seen requests there (crawler/queue.py); empty means Scrapy's own scheduler in this process.
+SCHEDULER = "crawler.queue.SharedScheduler"
+CRAWL_QUEUE = ""
+# Seconds a worker holds a request it took before others may take it again (renewed while it lives).
+CRAWL_QUEUE_LEASE = 60
+# The worker's name in its leases; empty means <host name>-<process id>.
+CRAWL_QUEUE_WORKER = ""
 
 # The feed a crawl writes when no -o/-O/FEEDS names one: `scrapy crawl sputnik` appends to
 # output/sputnik.jsonl. (Not FEEDS itself: Scrapy would write it in addition to any -o/-O file.)

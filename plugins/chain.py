@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugins.manager import get_plugin_manager, outlets_of
-from plugins.model import SCHEMA_VERSION, Draft, Outlet, Page, Unusable
+from plugins.model import SCHEMA_VERSION, Draft, Duplicate, Outlet, Page, StoreUnavailable, Unusable
 from plugins.urls import article_id, canonical_url
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,11 @@ class Chain:
                 return self.quarantine(page, outlet, stage, problems, record)
             stage = "export"
             self.hook.export_article(article=record, chain=self)
+        except Duplicate as exc:
+            self.stats.inc_value(STAT("duplicates"))
+            return Outcome("duplicate", record, [str(exc)])
+        except StoreUnavailable:
+            raise
         except Unusable as exc:
             return self.quarantine(page, outlet, stage, [str(exc)], record)
         except StorageFailed:  # from quarantining a page

@@ -16,6 +16,17 @@ class Unusable(Exception):
     quarantine reason, so write it for a user."""
 
 
+class Duplicate(Exception):
+    """Raised by an exporter for a record it found already exported (by another crawl sharing the store,
+    since the record was checked): the page counts as a duplicate. Its message says why."""
+
+
+class StoreUnavailable(OSError):
+    """The state store cannot be reached or written: no page can be decided, so the run must stop (the
+    page is not counted as done, and is processed again by the next run). An OSError, as a disk that cannot
+    be written is: to whoever stops a run on failed output, a store gone is the same kind of failure."""
+
+
 @dataclass
 class Page:
     """One page to process: fetched by a spider or read back by ``scrapy process``.

@@ -10,7 +10,7 @@ import pytest
 from scrapy.settings import Settings
 
 from plugins.chain import Chain
-from plugins.dedup import SEEN, DedupStore, published_before
+from plugins.dedup import SEEN, SQLiteStore, published_before
 from plugins.hookspecs import hookimpl
 from plugins.manager import DEFAULT_PLUGINS
 from plugins.model import Draft, Page
@@ -137,7 +137,7 @@ def make_record(url, body, title=PRESSTV_TITLE, published=None, fetched_at="2024
 
 @pytest.fixture
 def store(tmp_path):
-    opened = DedupStore(tmp_path / "state.sqlite")
+    opened = SQLiteStore(tmp_path / "state.sqlite")
     yield opened
     opened.close()
 
@@ -299,7 +299,7 @@ def test_a_body_without_words_is_not_matched(store):
 
 
 def test_threshold_decides_what_is_one_story(tmp_path):
-    strict = DedupStore(tmp_path / "strict.sqlite", threshold=0.95)
+    strict = SQLiteStore(tmp_path / "strict.sqlite", threshold=0.95)
     export(strict, make_record(**ORIGINAL))
     copy = make_record(FORUM_URL, COPIES["two sentences reworded"])
     export(strict, copy)
@@ -312,11 +312,11 @@ def test_threshold_decides_what_is_one_story(tmp_path):
 
 def test_state_survives_reopening(tmp_path):
     path = tmp_path / "state.sqlite"
-    first = DedupStore(path)
+    first = SQLiteStore(path)
     original = make_record(**ORIGINAL)
     export(first, original)
     first.close()
-    again = DedupStore(path)
+    again = SQLiteStore(path)
     assert again.check(make_record(**ORIGINAL)) == SEEN
     copy = make_record(FORUM_URL, FORUM_TEXT)
     assert again.check(copy) is None and copy["duplicate_of"] == original["id"]
@@ -325,21 +325,21 @@ def test_state_survives_reopening(tmp_path):
 
 def test_default_path_is_output_state_sqlite_in_the_current_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    DedupStore().close()
+    SQLiteStore().close()
     assert (tmp_path / "output" / "state.sqlite").is_file()
 
 
 def test_index_parameters_stay_those_the_store_was_built_with(tmp_path, caplog):
-    DedupStore(tmp_path / "s.sqlite", shingle_size=5, num_perm=128, bands=32).close()
+    SQLiteStore(tmp_path / "s.sqlite", shingle_size=5, num_perm=128, bands=32).close()
     with caplog.at_level(logging.WARNING, logger="plugins.dedup"):
-        reopened = DedupStore(tmp_path / "s.sqlite", shingle_size=3, num_perm=64, bands=16, threshold=0.8)
+        reopened = SQLiteStore(tmp_path / "s.sqlite", shingle_size=3, num_perm=64, bands=16, threshold=0.8)
     assert (reopened.shingle_size, reopened.num_perm, reopened.bands, reopened.threshold) == (5, 128, 32, 0.8)
     assert "shingle_size=5" in caplog.text
     reopened.close()
 
 
 def test_two_stores_on_one_file_see_each_other(tmp_path):
-    a, b = DedupStore(tmp_path / "s.sqlite"), DedupStore(tmp_path / "s.sqlite")
+    a, b = SQLiteStore(tmp_path / "s.sqlite"), SQLiteStore(tmp_path / "s.sqlite")
     record = make_record(**ORIGINAL)
     assert b.check(record) is None
     a.record(make_record(**ORIGINAL))
@@ -352,13 +352,13 @@ def test_two_stores_on_one_file_see_each_other(tmp_path):
 
 
 def test_a_failed_record_leaves_the_store_unchanged_and_unlocked(tmp_path):
-    store = DedupStore(tmp_path / "s.sqlite")
+    store = SQLiteStore(tmp_path / "s.sqlite")
     broken = make_record(**ORIGINAL)
     del broken["canonical_url"]
     with pytest.raises(KeyError):
         store.record(broken)
     assert not store.conn.in_transaction
-    other = DedupStore(tmp_path / "s.sqlite")
+    other = SQLiteStore(tmp_path / "s.sqlite")
     assert other.record(make_record(**ORIGINAL)) is True
     assert store.conn.execute("SELECT count(*) FROM articles").fetchone() == (1,)
     other.close()
@@ -367,13 +367,13 @@ def test_a_failed_record_leaves_the_store_unchanged_and_unlocked(tmp_path):
 
 CHILD = """
 import sys
-from plugins.dedup import DedupStore
+from plugins.dedup import SQLiteStore
 
 def record(i):
     return {"id": f"{i:016x}", "canonical_url": f"https://ex.com/{i}", "title": f"t{i}", "published": None,
             "body": " ".join(f"w{i}x{j}" for j in range(40))}
 
-store = DedupStore(sys.argv[1], commit_every=int(sys.argv[2]))
+store = SQLiteStore(sys.argv[1], commit_every=int(sys.argv[2]))
 for i in range(int(sys.argv[3]), int(sys.argv[4])):
     store.record(record(i))
     if i == int(sys.argv[5]):
@@ -403,7 +403,7 @@ def test_a_process_killed_mid_batch_leaves_a_consistent_store(tmp_path):
     assert child.stdout.readline() == "ready\n"
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
-    store = DedupStore(path)
+    store = SQLiteStore(path)
     assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert store.conn.execute("SELECT count(*) FROM articles").fetchone() == (20,)
     assert store.conn.execute("SELECT count(DISTINCT doc) FROM lsh").fetchone() == (20,)
@@ -415,12 +415,12 @@ def test_a_process_killed_mid_batch_leaves_a_consistent_store(tmp_path):
 
 def test_two_processes_share_one_store(tmp_path):
     path = tmp_path / "s.sqlite"
-    DedupStore(path).close()
+    SQLiteStore(path).close()
     # Two processes record articles 0..399 at the same time; each also records others of its own.
     children = [run_child(path, 1, 0, 800), run_child(path, 1, 400 * 3, 400 * 3 + 400)]
     children.append(run_child(path, 1, 0, 400))
     assert [child.wait(timeout=120) for child in children] == [0, 0, 0]
-    store = DedupStore(path)
+    store = SQLiteStore(path)
     assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert store.conn.execute("SELECT count(*), max(revision) FROM revisions").fetchone() == (1200, 1)
     store.close()

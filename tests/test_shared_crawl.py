@@ -1,0 +1,253 @@
+"""Several `scrapy crawl` workers of one outlet sharing a Redis queue and a PostgreSQL store (real servers,
+tests/servers.py), and crawls of different outlets sharing PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+
+from crawler.mirror import Mirror, MirrorHandler
+from crawler.queue import TAKE, Keys, SiteTurns, connect, totals, totals_line
+from tests.conftest import FAST, ROOT, SITES, read_jsonl, run_scrapy
+from tests.servers import Postgres, postgres, postgres_url, redis_server  # noqa: F401 (fixtures)
+
+OUTLET = "presstv"
+
+
+class CountingMirror(Mirror):
+    """A mirror that counts the requests for each path."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.hits: Counter[str] = Counter()
+        hits = self.hits
+
+        class Handler(MirrorHandler):
+            def do_GET(self) -> None:
+                hits[self.path] += 1
+                super().do_GET()
+
+        self.server.RequestHandlerClass = partial(Handler, root=self.root)
+
+
+def worker(mirror: Mirror, feed: Path, *settings: str) -> subprocess.Popen:
+    args = ["crawl", OUTLET, "-a", "start_url=" + ",".join(mirror.start_urls()), "-o", str(feed), *FAST,
+            *[arg for setting in settings for arg in ("-s", setting)]]
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=os.environ)
+
+
+def finish(process: subprocess.Popen) -> str:
+    _, log = process.communicate(timeout=240)
+    assert process.returncode == 0, log[-3000:]
+    return log
+
+
+def article_paths(mirror: Mirror) -> list[str]:
+    site = mirror.site()
+    return [entry["path"] for entry in site["articles"]] + list(site["quarantined"])
+
+
+def test_two_workers_share_one_crawl_each_article_fetched_once_and_exported_once(tmp_path, redis_server,
+                                                                                   postgres_url):
+    shared = [f"CRAWL_QUEUE={redis_server.url}", f"DEDUP_STORE={postgres_url}"]
+    with CountingMirror(SITES / OUTLET) as mirror:
+        workers = [worker(mirror, tmp_path / f"w{n}.jsonl", *shared) for n in (1, 2)]
+        logs = [finish(w) for w in workers]
+    site = mirror.site()
+    records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
+    assert sorted("/" + r["url"].split("/", 3)[3] for r in records) == sorted(a["path"] for a in site["articles"])
+    for path in article_paths(mirror):
+        assert mirror.hits[path] == 1, (path, mirror.hits)
+    pages, exported, bad = len(article_paths(mirror)), len(site["articles"]), len(site["quarantined"])
+    line = (f"{OUTLET} (all workers): {pages} article pages -> {exported} exported, {bad} quarantined, "
+            f"0 duplicates, 0 owed")
+    assert any(line in log for log in logs), logs[-1][-2000:]
+    client = connect(redis_server.url)
+    t = totals(client, OUTLET)
+    assert (t["articles"], t["exported"], t["quarantined"], t["owed"], t["queued"]) == (pages, exported, bad, 0, 0)
+    # Both workers closed; the shared state is still there for `scrapy totals`.
+    assert client.exists(f"conflict-feeds:{OUTLET}:seen")
+    result = run_scrapy("totals", OUTLET, "-s", f"CRAWL_QUEUE={redis_server.url}")
+    assert line in result.stdout, result.stderr
+    # The finished crawl's state goes only on request; then the next crawl starts afresh.
+    assert run_scrapy("totals", OUTLET, "--clear", "-s", f"CRAWL_QUEUE={redis_server.url}").returncode == 0
+    assert not client.exists(f"conflict-feeds:{OUTLET}:seen", f"conflict-feeds:{OUTLET}:counts")
+
+
+def test_two_crawls_started_together_on_a_new_sqlite_store_export_each_article_once(tmp_path):
+    """Issue 11: without a shared queue both crawls fetch every page; the store lets one export each."""
+    store = f"DEDUP_STORE={tmp_path / 'state.sqlite'}"
+    with Mirror(SITES / OUTLET) as mirror:
+        crawls = [worker(mirror, tmp_path / f"w{n}.jsonl", store) for n in (1, 2)]
+        logs = [finish(crawl) for crawl in crawls]
+    site = mirror.site()
+    records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
+    ids = Counter(r["id"] for r in records)
+    assert len(ids) == len(site["articles"]) and set(ids.values()) == {1}, ids
+    pages = len(site["articles"]) + len(site["quarantined"])
+    for log, n in zip(logs, (1, 2)):
+        exported = len(read_jsonl(tmp_path / f"w{n}.jsonl")) if (tmp_path / f"w{n}.jsonl").exists() else 0
+        bad = len(site["quarantined"])
+        assert (f"{OUTLET}: {pages} article pages -> {exported} exported, {bad} quarantined, "
+                f"{pages - exported - bad} duplicates") in log
+        assert "ERROR" not in log, log[-3000:]
+
+
+def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_path, redis_server, postgres_url):
+    # A shared pace of one request per 0.4 s: the crawl lasts long enough to kill a worker halfway.
+    shared = [f"CRAWL_QUEUE={redis_server.url}", f"DEDUP_STORE={postgres_url}", "CRAWL_QUEUE_LEASE=2",
+              "DOWNLOAD_DELAY=0.4"]
+    client = connect(redis_server.url)
+    with CountingMirror(SITES / OUTLET) as mirror:
+        victim_feed = tmp_path / "w1.jsonl"
+        victim = worker(mirror, victim_feed, *shared, "CRAWL_QUEUE_WORKER=victim")
+        survivor = worker(mirror, tmp_path / "w2.jsonl", *shared)
+        # Halfway: articles fetched already, and the victim holding requests it has not finished.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            sum(mirror.hits[p] for p in article_paths(mirror)) >= 2
+            and any(lease.startswith(b"victim:") for lease in client.hkeys(f"conflict-feeds:{OUTLET}:leases"))
+        ):
+            time.sleep(0.02)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        # A new worker takes the killed one's place (on its machine: same feed, so its journal is read).
+        replacement = worker(mirror, victim_feed, *shared)
+        logs = [finish(survivor), finish(replacement)]
+    site = mirror.site()
+    records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
+    ids = Counter(r["id"] for r in records)
+    assert len(ids) == len(site["articles"]) and set(ids.values()) == {1}, ids
+    t = totals(client, OUTLET)
+    pages = len(article_paths(mirror))
+    assert t["articles"] == pages and t["owed"] == 0 and t["queued"] == 0, t
+    assert t["requeued"] >= 1  # the killed worker held requests: they came back and were fetched
+    assert t["exported"] + t["quarantined"] + t["duplicates"] == pages
+    assert t["exported"] <= len(site["articles"])  # a page exported just before the kill comes back a duplicate
+    assert all("owed" in log for log in logs)
+
+
+def test_two_outlets_carrying_one_story_in_parallel_share_postgres_one_cluster(tmp_path, postgres_url):
+    with Mirror(SITES / "presstv") as presstv, Mirror(SITES / "crowdstack") as forum:
+        crawls = [
+            subprocess.Popen(
+                [sys.executable, "-m", "scrapy", "crawl", name, "-a", "start_url=" + ",".join(m.start_urls()),
+                 "-O", str(tmp_path / f"{name}.jsonl"), *FAST, "-s", f"DEDUP_STORE={postgres_url}"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for name, m in (("presstv", presstv), ("crowdstack", forum))
+        ]
+        for crawl in crawls:
+            finish(crawl)
+    originals, reposts = read_jsonl(tmp_path / "presstv.jsonl"), read_jsonl(tmp_path / "crowdstack.jsonl")
+    original = next(r for r in originals if r["title"].startswith("Syria militants, al-Qaeda-linked group clash"))
+    repost = next(r for r in reposts if "Kamal Hamami" in r["body"])
+    assert repost["cluster"] == original["cluster"]
+    # The original (published first) is never marked as a copy. The repost names it, unless the forum crawl
+    # stored the repost before the original was stored: then the cluster is named after the repost, and its
+    # record, already in the feed, is not rewritten.
+    assert original["duplicate_of"] is None
+    assert repost["duplicate_of"] == original["id"] or (repost["duplicate_of"] is None
+                                                        and original["cluster"] == repost["id"])
+    others = [r for r in originals + reposts if r["id"] not in (original["id"], repost["id"])]
+    assert len({r["cluster"] for r in others}) == len(others)
+
+
+def test_postgres_stopped_mid_crawl_stops_it_clearly_and_a_new_crawl_goes_on(tmp_path):
+    server = Postgres()
+    server.start()
+    feed = tmp_path / "feed.jsonl"
+    try:
+        with CountingMirror(SITES / OUTLET) as mirror:
+            crawl = worker(mirror, feed, f"DEDUP_STORE={server.url}", "DOWNLOAD_DELAY=0.3")
+            deadline = time.monotonic() + 120
+            while not (feed.exists() and feed.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            server.stop("immediate")
+            log = finish(crawl)
+            assert "Stopping the crawl: the deduplication store postgresql://postgres@127.0.0.1" in log
+            exported = read_jsonl(feed)
+            assert 1 <= len(exported) < len(mirror.site()["articles"])
+            server.start()
+            finish(worker(mirror, feed, f"DEDUP_STORE={server.url}"))
+        records = read_jsonl(feed)
+        ids = Counter(r["id"] for r in records)
+        assert len(ids) == len(mirror.site()["articles"]) and set(ids.values()) == {1}, ids
+        # Everything the first crawl reported as exported is in the store.
+        from plugins.dedup import open_store
+
+        store = open_store(server.url)
+        assert all(store.check(dict(r)) is not None for r in exported)
+        store.close()
+    finally:
+        server.close()
+
+
+def take_turns(url: str, site: str, times: int, hold: float, delay_ms: int, concurrency: int, log: list, lock):
+    """A worker sending ``times`` requests to ``site``, each taking ``hold`` seconds."""
+    turns = SiteTurns(connect(url), delay_ms=delay_ms, concurrency=concurrency, slot_ms=30_000)
+    for n in range(times):
+        slot = f"{threading.get_ident()}-{n}"
+        while wait := turns.take(site, slot):
+            time.sleep(wait / 1000)
+        with lock:
+            log.append(("start", time.monotonic()))
+        time.sleep(hold)
+        with lock:
+            log.append(("end", time.monotonic()))
+        turns.release(site, slot)
+
+
+def run_workers(url, **options):
+    log, lock = [], threading.Lock()
+    threads = [threading.Thread(target=take_turns, args=(url, "site.example", 5), kwargs=options | {"log": log,
+               "lock": lock}) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return log
+
+
+def test_workers_keep_a_sites_delay_and_concurrency_together(redis_server):
+    # Three workers, 0.1 s delay: fifteen requests one after the other, 0.1 s apart at least.
+    log = run_workers(redis_server.url, hold=0.0, delay_ms=100, concurrency=2)
+    starts = sorted(moment for kind, moment in log if kind == "start")
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(starts) == 15 and sum(gaps) >= 0.095 * 14 and min(gaps) >= 0.05, gaps
+    # No delay, slow responses: never more than two requests to the site in flight, from all workers.
+    log = run_workers(redis_server.url, hold=0.15, delay_ms=0, concurrency=2)
+    in_flight, most = 0, 0
+    for kind, _ in sorted(log, key=lambda entry: (entry[1], entry[0] == "start")):
+        in_flight += 1 if kind == "start" else -1
+        most = max(most, in_flight)
+    assert most == 2
+
+
+def test_a_dead_workers_requests_are_owed_until_another_worker_takes_them_back(redis_server):
+    client = connect(redis_server.url)
+    keys = Keys("example")
+    take = client.register_script(TAKE)
+    lease_keys = [keys.queue, keys.leases, keys.deadlines, keys.counts, keys.sequence]
+    client.hincrby(keys.counts, "articles", 1)
+    client.rpush(keys.queue, b"an article request")
+    assert take(keys=lease_keys, args=[60_000, "alive"])[1] == b"an article request"
+    assert (totals(client, "example")["leased"], totals(client, "example")["owed"]) == (1, 1)
+    client.zadd(keys.deadlines, {client.hkeys(keys.leases)[0]: 0}, xx=True)  # its worker stopped renewing it
+    t = totals(client, "example")
+    assert (t["leased"], t["dead"], t["owed"]) == (0, 1, 1)
+    assert "1 owed (0 requests queued, 0 leased by running workers, 1 by workers that stopped" in totals_line(
+        "example", t)
+    # The next worker to take a request puts it back first, and takes it.
+    lease, request = take(keys=lease_keys, args=[60_000, "new"])
+    assert request == b"an article request" and lease.startswith(b"new:")
+    t = totals(client, "example")
+    assert (t["leased"], t["dead"], t["requeued"], t["queued"]) == (1, 0, 1, 0)
