@@ -200,8 +200,8 @@ def page_outcome(dropped: BaseException | None, failure: Any) -> str | None:
 
 
 def is_article_request(request: Request) -> bool:
-    """Article requests carry an errback (the spider's ``article_failed``): they end as exactly one page."""
-    return request.errback is not None
+    """Article requests say so (``meta["article"]``, set by the spider): they end as exactly one page."""
+    return bool(request.meta.get("article"))
 
 
 class SharedScheduler(Scheduler):

@@ -148,7 +148,7 @@ class WaybackSearch:
             self.seen.add(original)
             yield Request(
                 snapshot_url(self.base, timestamp, original), callback=callback, errback=errback,
-                meta={ARCHIVE_REQUEST: "snapshot", ORIGINAL_URL: original},
+                meta={ARCHIVE_REQUEST: "snapshot", ORIGINAL_URL: original, "article": True},
             )
         if resume_key:
             yield self.search(response.meta["domain"], response.request.callback, resume_key)

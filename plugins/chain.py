@@ -136,8 +136,8 @@ class Chain:
         except Duplicate as exc:
             self.stats.inc_value(STAT("duplicates"))
             return Outcome("duplicate", record, [str(exc)])
-        except StoreUnavailable:
-            raise
+        except StoreUnavailable as exc:  # the store is gone: the run stops, and the page is not done
+            raise StorageFailed(str(exc)) from exc
         except Unusable as exc:
             return self.quarantine(page, outlet, stage, [str(exc)], record)
         except StorageFailed:  # from quarantining a page

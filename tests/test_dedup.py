@@ -323,10 +323,10 @@ def test_state_survives_reopening(tmp_path):
     again.close()
 
 
-def test_default_path_is_output_state_sqlite_in_the_current_directory(tmp_path, monkeypatch):
+def test_default_path_is_output_state_dedup_sqlite_in_the_current_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     SQLiteStore().close()
-    assert (tmp_path / "output" / "state.sqlite").is_file()
+    assert (tmp_path / "output" / "state" / "dedup.sqlite").is_file()
 
 
 def test_index_parameters_stay_those_the_store_was_built_with(tmp_path, caplog):

@@ -10,32 +10,15 @@ import sys
 import threading
 import time
 from collections import Counter
-from functools import partial
 from pathlib import Path
 
 
-from crawler.mirror import Mirror, MirrorHandler
+from crawler.mirror import Mirror
 from crawler.queue import TAKE, Keys, SiteTurns, connect, totals, totals_line
 from tests.conftest import FAST, ROOT, SITES, read_jsonl, run_scrapy
 from tests.servers import Postgres, postgres, postgres_url, redis_server  # noqa: F401 (fixtures)
 
 OUTLET = "presstv"
-
-
-class CountingMirror(Mirror):
-    """A mirror that counts the requests for each path."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.hits: Counter[str] = Counter()
-        hits = self.hits
-
-        class Handler(MirrorHandler):
-            def do_GET(self) -> None:
-                hits[self.path] += 1
-                super().do_GET()
-
-        self.server.RequestHandlerClass = partial(Handler, root=self.root)
 
 
 def worker(mirror: Mirror, feed: Path, *settings: str) -> subprocess.Popen:
@@ -59,14 +42,14 @@ def article_paths(mirror: Mirror) -> list[str]:
 def test_two_workers_share_one_crawl_each_article_fetched_once_and_exported_once(tmp_path, redis_server,
                                                                                    postgres_url):
     shared = [f"CRAWL_QUEUE={redis_server.url}", f"DEDUP_STORE={postgres_url}"]
-    with CountingMirror(SITES / OUTLET) as mirror:
+    with Mirror(SITES / OUTLET) as mirror:
         workers = [worker(mirror, tmp_path / f"w{n}.jsonl", *shared) for n in (1, 2)]
         logs = [finish(w) for w in workers]
     site = mirror.site()
     records = [r for n in (1, 2) if (tmp_path / f"w{n}.jsonl").exists() for r in read_jsonl(tmp_path / f"w{n}.jsonl")]
     assert sorted("/" + r["url"].split("/", 3)[3] for r in records) == sorted(a["path"] for a in site["articles"])
     for path in article_paths(mirror):
-        assert mirror.hits[path] == 1, (path, mirror.hits)
+        assert Counter(mirror.requested)[path] == 1, (path, Counter(mirror.requested))
     pages, exported, bad = len(article_paths(mirror)), len(site["articles"]), len(site["quarantined"])
     line = (f"{OUTLET} (all workers): {pages} article pages -> {exported} exported, {bad} quarantined, "
             f"0 duplicates, 0 owed")
@@ -107,14 +90,14 @@ def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_pat
     shared = [f"CRAWL_QUEUE={redis_server.url}", f"DEDUP_STORE={postgres_url}", "CRAWL_QUEUE_LEASE=2",
               "DOWNLOAD_DELAY=0.4"]
     client = connect(redis_server.url)
-    with CountingMirror(SITES / OUTLET) as mirror:
+    with Mirror(SITES / OUTLET) as mirror:
         victim_feed = tmp_path / "w1.jsonl"
         victim = worker(mirror, victim_feed, *shared, "CRAWL_QUEUE_WORKER=victim")
         survivor = worker(mirror, tmp_path / "w2.jsonl", *shared)
         # Halfway: articles fetched already, and the victim holding requests it has not finished.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not (
-            sum(mirror.hits[p] for p in article_paths(mirror)) >= 2
+            sum(Counter(mirror.requested)[p] for p in article_paths(mirror)) >= 2
             and any(lease.startswith(b"victim:") for lease in client.hkeys(f"conflict-feeds:{OUTLET}:leases"))
         ):
             time.sleep(0.02)
@@ -166,14 +149,15 @@ def test_postgres_stopped_mid_crawl_stops_it_clearly_and_a_new_crawl_goes_on(tmp
     server.start()
     feed = tmp_path / "feed.jsonl"
     try:
-        with CountingMirror(SITES / OUTLET) as mirror:
+        with Mirror(SITES / OUTLET) as mirror:
             crawl = worker(mirror, feed, f"DEDUP_STORE={server.url}", "DOWNLOAD_DELAY=0.3")
             deadline = time.monotonic() + 120
             while not (feed.exists() and feed.read_text().count("\n") >= 1) and time.monotonic() < deadline:
                 time.sleep(0.05)
             server.stop("immediate")
-            log = finish(crawl)
-            assert "Stopping the crawl: the deduplication store postgresql://postgres@127.0.0.1" in log
+            _, log = crawl.communicate(timeout=240)
+            assert crawl.returncode == 1, log[-3000:]  # stopped: a clear error and a non-zero exit
+            assert "Stopping: the deduplication store postgresql://postgres@127.0.0.1" in log
             exported = read_jsonl(feed)
             assert 1 <= len(exported) < len(mirror.site()["articles"])
             server.start()

@@ -192,7 +192,8 @@ class OutletSpider(Spider):
             is_article = bool(self.outlet.article_re.search(self.site_path(url)))
             if is_article:
                 self.crawler.stats.inc_value(LINKED)
-            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else self.entry_failed)
+            yield Request(url, callback=self.parse, errback=self.article_failed if is_article else self.entry_failed,
+                          meta={"article": is_article})
 
     def site_path(self, url: str) -> str:
         """What the outlet's patterns match: ``path_of`` the URL, below the copy's prefix on its host."""
