@@ -175,7 +175,9 @@ class WaybackPolitenessMiddleware:
         self.max_backoffs = settings.getint("WAYBACK_MAX_BACKOFFS")
         self.next_slot = {kind: 0.0 for kind in self.intervals}
         self.paused_until = 0.0
-        self.backoff = 0.0  # the last wait, doubled at the next refusal in a row
+        # The last wait after a refusal of each kind of request (the archive limits searches and snapshots
+        # apart), doubled at the next refusal of that kind in a row; the pause itself holds every request.
+        self.backoff = {kind: 0.0 for kind in self.intervals}
         self.on_their_way: set[int] = set()  # id() of the archive requests sent and not yet answered
         self.stats = crawler.stats
 
@@ -192,7 +194,10 @@ class WaybackPolitenessMiddleware:
         while True:  # conditions change while a request waits: look again after each wait
             now = time.monotonic()
             start = max(now, self.next_slot[kind], self.paused_until)
-            if start <= now and len(self.on_their_way) < self.concurrency:
+            # After a refusal, one request at a time until one gets through: an answer still on its way may
+            # be another refusal, which doubles the wait.
+            probing = bool(any(self.backoff.values()) and self.on_their_way)
+            if start <= now and len(self.on_their_way) < self.concurrency and not probing:
                 break
             await asyncio.sleep(max(start - now, 0.01))
         self.next_slot[kind] = now + self.intervals[kind]
@@ -216,12 +221,14 @@ class WaybackPolitenessMiddleware:
             self.on_their_way.discard(id(request))
 
     def answered(self, request: Request, response: Response) -> Request | Response:
+        kind = request.meta[ARCHIVE_REQUEST]
         if response.status not in BACKOFF_STATUSES:
-            self.backoff = 0.0
+            self.backoff[kind] = 0.0
             return response
         refusals = request.meta.get("wayback_refusals", 0) + 1
-        wait = retry_after(response) or (self.backoff * 2 if self.backoff else self.first_backoff)
-        self.backoff = wait
+        last = self.backoff[kind]
+        wait = retry_after(response) or (last * 2 if last else self.first_backoff)
+        self.backoff[kind] = wait
         self.paused_until = max(self.paused_until, time.monotonic() + wait)
         self.stats.inc_value("wayback/backoffs")
         if refusals > self.max_backoffs:
