@@ -330,6 +330,8 @@ class OutletSpider(Spider):
         stats = self.crawler.stats
         if reason != "finished" or stats.get_value(LINKED) or stats.get_value(STAT("pages")):
             return
+        if self.settings.get("CRAWL_QUEUE"):  # a worker of a shared crawl may find the work all taken:
+            return  # the queue's line "<outlet> (all workers): ..." is the outlet's accounting
         if self.failed_entries and len(self.failed_entries) == len(set(self.start_urls)):
             why = "every entry point failed: " + "; ".join(f"{u}: {r}" for u, r in self.failed_entries.items())
         elif self.unfitting_links:
