@@ -21,7 +21,7 @@ counter, the sharing and cookie lines.
 import re
 
 from plugins.hookspecs import hookimpl
-from plugins.model import Draft, Outlet
+from plugins.model import Draft, Layout, Outlet
 
 VIEW_COUNTER = re.compile(r"\d{1,7}")
 
@@ -37,6 +37,19 @@ def take_headline_above_counter(draft: Draft, before_body: int = 4) -> None:
                 draft.title = draft.title or kept[position - 1][1]
             return
 
+
+# The WordPress markup both editions of the Observatory share (``sohr_en`` uses it too). The element classes
+# are WordPress's usual ones: no stored HTML of the site was found, so they are a guess.
+WORDPRESS = Layout(
+    name="WordPress",
+    marker=".entry-content, article .post-content",
+    title_selectors=("h1.entry-title", "h1.post-title", "h1"),
+    body_selectors=(".entry-content", "article .post-content"),
+    published_selectors=("time.entry-date[datetime]", "time[datetime]", ".entry-date"),
+    tag_selectors=(".tagcloud a", "a[rel=tag]"),
+    drop_selectors=(".post-views", ".share-buttons", ".post-share", ".related-posts", "#comments", ".cookie-notice"),
+)
+
 OUTLET = Outlet(
     name="sohr",
     title="Syrian Observatory for Human Rights (Arabic)",
@@ -45,11 +58,7 @@ OUTLET = Outlet(
     article_paths=(r"^/(?!en/|category/|tag/|page/|feed/|wp-)[^/?#]+/\d+/?$", r"^/\?p=\d+$"),
     listing_paths=(r"^/category/(?!.*/feed/)[^?#]+/?$", r"^/(?!en/)(?:category/[^?#]+/)?page/\d+/?$"),
     day_first=True,
-    title_selectors=("h1.entry-title", "h1.post-title", "h1"),
-    body_selectors=(".entry-content", "article .post-content"),
-    published_selectors=("time.entry-date[datetime]", "time[datetime]", ".entry-date"),
-    tag_selectors=(".tagcloud a", "a[rel=tag]"),
-    drop_selectors=(".post-views", ".share-buttons", ".post-share", ".related-posts", "#comments", ".cookie-notice"),
+    layouts=(WORDPRESS,),
     furniture_lines=(
         r"المرصد السوري لحقوق ال[إا]نسان",  # the site's name as a line of its own
         r"شارك(?:وا)?(?: هذا المقال| الخبر)?",

@@ -18,6 +18,7 @@ from functools import partial
 from plugins.cleaners import drop_run, take_first_line_as_headline
 from plugins.hookspecs import hookimpl
 from plugins.model import Outlet
+from plugins.outlets.sohr import WORDPRESS
 
 SITE_NAME = r"The Syrian Observatory For Human Rights"
 RELATED = re.compile(r"You might also like\s*$")
@@ -32,11 +33,7 @@ OUTLET = Outlet(
     article_paths=(r"^/en/\d+/?$", r"^/en/\?p=\d+$"),
     listing_paths=(r"^/en/category/(?!.*/feed/)[^?#]+/?$", r"^/en/(?:category/[^?#]+/)?page/\d+/?$"),
     day_first=True,
-    title_selectors=("h1.entry-title", "h1.post-title", "h1"),
-    body_selectors=(".entry-content", "article .post-content"),
-    published_selectors=("time.entry-date[datetime]", "time[datetime]", ".entry-date"),
-    tag_selectors=(".tagcloud a", "a[rel=tag]"),
-    drop_selectors=(".post-views", ".share-buttons", ".related-posts", "#comments", ".cookie-notice"),
+    layouts=(WORDPRESS,),  # the Arabic edition's markup
     furniture_lines=(
         SITE_NAME,
         r".+ • " + SITE_NAME,  # the page title printed above the headline
