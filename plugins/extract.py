@@ -44,7 +44,7 @@ STRICT_SHARE_MIN = 0.2
 _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 # Control characters (and U+FFFE, U+FFFF) are no text: HTML forbids them, broken CMS exports leave them.
 # lxml keeps some while parsing but refuses them when a cleaner edits the tree, so they go before parsing.
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @hookimpl
@@ -91,8 +91,8 @@ def read_html(draft: Draft, chain: Any) -> None:
     page, outlet = draft.page, draft.outlet
     # A tree parsed with characters lxml refuses to write back breaks the first cleaner that edits it:
     # such a page is parsed again without them. One scan of the page decides.
-    if page.html and _NOT_XML_TEXT.search(page.html):
-        tree = parse_html(_NOT_XML_TEXT.sub("", page.html))
+    if page.html and CONTROL_CHARACTERS.search(page.html):
+        tree = parse_html(CONTROL_CHARACTERS.sub("", page.html))
     else:
         tree = page.tree if page.tree is not None else parse_html(page.html)
     # HTML comments and processing instructions are no text; left in the tree, they cut the generic

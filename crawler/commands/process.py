@@ -16,8 +16,7 @@ from scrapy.exceptions import UsageError
 from crawler.feeds import OutputGuard
 from crawler.spiders import use_default_feed
 from crawler.warcinput import is_archive, pages_of_archive
-# The characters the extractor removes from crawled pages before parsing them.
-from plugins.extract import _NOT_XML_TEXT as CONTROL_CHARACTERS
+from plugins.extract import CONTROL_CHARACTERS  # what the extractor removes from crawled pages too
 from plugins.model import Page
 from plugins.sanity import binary_content
 
