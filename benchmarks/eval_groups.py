@@ -5,9 +5,9 @@ Run from the repository root:  python benchmarks/eval_groups.py [FILE.jsonl ...]
 Each line of a file is a passage of real reporting: ``text``, ``published`` (or null), ``lang`` ("en" or
 "ar"), ``expected`` (the ids a reader finds in it), ``forbidden`` (ids the passage rules out) and the
 ``source`` URL. Scores are micro-averaged over (passage, id) pairs: a found id that is not expected is a
-false positive, an expected id not found a false negative. Without arguments the three batches of real
-passages in tests/data/ are scored (development, fresh, and a last batch gathered after every
-fix).
+false positive, an expected id not found a false negative. Without arguments every batch of real
+passages in tests/data/ (``groups_real_*.jsonl``) is scored, in the order they were gathered:
+development, fresh, unseen, batch3, batch4, and any later one.
 """
 
 from __future__ import annotations
@@ -23,7 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from plugins.groups import find_groups  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-DEFAULT_FILES = tuple(DATA / f"groups_real_{batch}.jsonl" for batch in ("dev", "fresh", "unseen"))
+GATHERED = ("dev", "fresh", "unseen")  # the first three batches; batchN after them, by N
+
+
+def default_files() -> list[Path]:
+    """Every batch of real passages, in the order it was gathered."""
+    def order(path: Path) -> tuple[int, int]:
+        batch = path.stem.removeprefix("groups_real_")
+        if batch in GATHERED:
+            return (0, GATHERED.index(batch))
+        digits = "".join(ch for ch in batch if ch.isdigit())
+        return (1, int(digits) if digits else 0)
+    return sorted(DATA.glob("groups_real_*.jsonl"), key=order)
 
 
 @dataclass
@@ -81,7 +92,7 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, help="labelled JSONL files (default: the real batches)")
     parser.add_argument("--misses", action="store_true", help="print every passage scored wrong")
     args = parser.parse_args()
-    for path in args.files or [p for p in DEFAULT_FILES if p.exists()]:
+    for path in args.files or default_files():
         report(path.name, score(read_rows(path)), args.misses)
 
 

@@ -85,12 +85,17 @@ _CUT_BEFORE = re.compile(r"\b(?:cut|cuts|cutting|broke|break|breaks|breaking|sev
 _DESCRIBED_AFTER = re.compile(
     r"(?:['\u2019]s\s+(?:[\w-]+\s+){0,3}?(?:affiliate|affiliates|branch|branches|franchise|offshoot|"
     r"offshoots|arm|wing|ally|allies|outfit|proxy|proxies)|\s+(?:outfit|outfits|affiliate|affiliates|"
-    r"franchise|franchises|offshoot|offshoots|faction|factions|splinter|proxy|proxies))\b",
+    r"franchise|franchises|offshoot|offshoots|faction|factions|splinter|proxy|proxies)"
+    # "an al Qaeda (AQ)-affiliated group", "an AQ-affiliate": the relation glued on, after its acronym too
+    r"|[ \t\u00a0]*(?:\([ \t\u00a0]*[A-Za-z]{2,6}[ \t\u00a0]*\))?\)?-(?:affiliated|affiliate|linked|aligned|allied|"
+    r"inspired|backed|tied|connected|associated))\b",
     re.IGNORECASE,
 )
 _DESCRIBED_BEFORE_AR = re.compile(
     "(?:جناح|فرع|ذراع|التابع|التابعة|تابع|تابعة|المرتبط|المرتبطة|مرتبط|مرتبطة|الموالي|الموالية|موالي|موالية|"
-    "المقرب|المقربة|مقرب|مقربة|المحسوب|المحسوبة|محسوب|محسوبة|المبايع|المبايعة|بولائه|بولائها|بولاءه)"
+    "المقرب|المقربة|مقرب|مقربة|المحسوب|المحسوبة|محسوب|محسوبة|المبايع|المبايعة|بولائه|بولائها|بولاءه|"
+    # «التي كانت تنتمي لتنظيم القاعدة»: belonging, said of another group
+    "تنتمي|ينتمي|المنتمية|المنتمي|منتمية|منتمي)"
     # one word may stand between: «المرتبطة اغلبها بتنظيم القاعدة»
     f"(?:\\s+[^\\s{_QUOTES}]+)?"
     f"[\\s{_QUOTES}]*(?:من|على)?[\\s{_QUOTES}]*(?:ل|ب)?ـ?[\\s{_QUOTES}]*(?:تنظيم[\\s{_QUOTES}]*)?$"
@@ -102,11 +107,18 @@ _ITS_OWN = re.compile(r"(?:['\u2019]s)?\s+(?:emir|leader|leaders|leadership|chie
                       r"spokesman|central|core|command)\b", re.IGNORECASE)
 
 
+# "a former al-Qaeda commander", "ex-al-Qaeda fighters": a person's past, not the organisation acting.
+_FORMER = re.compile(r"\b(?:former|ex)[ \t\u00a0-]+$", re.IGNORECASE)
+
+
 def describes_another(text: str, start: int, end: int) -> bool:
-    """True when the name at ``text[start:end]`` only describes another group (see the patterns above)."""
+    """True when the name at ``text[start:end]`` only describes another group or a person's past (see the
+    patterns above)."""
+    before = text[max(0, start - 80) : start]
+    if _FORMER.search(before):
+        return True
     if _ITS_OWN.match(text, end):
         return False
-    before = text[max(0, start - 80) : start]
     if _DESCRIBED_BEFORE.search(before) and not _CUT_BEFORE.search(before):
         return True
     if _DESCRIBED_AFTER.match(text, end):
@@ -123,6 +135,16 @@ def glosses(text: str, before_end: int, start: int) -> bool:
     """True when the name starting at ``start`` is set off as a gloss of the name ending at ``before_end``."""
     found = _APPOSITION.match(text, before_end)
     return found is not None and found.end() == start
+
+
+_SPACE = re.compile(r"[ \t\u00a0]+")
+
+
+def entitles(text: str, end: int, next_start: int) -> bool:
+    """True when the description ending at ``end`` is a title run into the name at ``next_start``, with
+    only a space between: "formerly known as al-Qaeda's Syrian affiliate Jabhat al-Nusra"."""
+    found = _SPACE.match(text, end)
+    return found is not None and found.end() == next_start
 
 
 def armed_use(text: str, start: int, end: int) -> bool:
@@ -185,7 +207,8 @@ def possessors(text: str, found: list[Match]) -> set[int]:
     dropped: set[int] = set()
     for i in range(len(found) - 1):
         m = found[i]
-        if text[m.end : m.end + 1] in _POSSESSIVE_MARKS and m.alias.group is not None:
+        # Only a group whose name also describes others (al-Qaeda): "the SNA's Third Legion" names both.
+        if text[m.end : m.end + 1] in _POSSESSIVE_MARKS and m.alias.group is not None and m.alias.descriptive:
             after = found[i + 1]
             if after.alias.group is not None and after.alias.group != m.alias.group:
                 possessive = _POSSESSIVE.match(text, m.end)

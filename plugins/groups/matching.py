@@ -13,7 +13,7 @@ import ahocorasick
 
 from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
-    armed_use, describes_another, glosses, places_elsewhere, possessors, shared_word_partner, spelt_initials,
+    armed_use, describes_another, entitles, glosses, places_elsewhere, possessors, shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import (
     ARABIC, POSSESSIVE_MARKS, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes,
@@ -355,6 +355,10 @@ class GroupMatcher:
                     # A dated description set off after a name ("Jabhat al-Nusra, al-Qaeda's branch in
                     # Syria") glosses that name: the date rule must not send it to another lineage.
                     row.append(_decision((m, None, "a gloss of the name before it")))
+                elif (m.alias.since or m.alias.until) and i + 1 < len(found) \
+                        and found[i + 1].alias.group is not None \
+                        and entitles(text, m.end, found[i + 1].start):
+                    row.append(_decision((m, None, "a title of the name right after it")))
                 else:
                     row.append(_decision((m, m.alias.group, "registered alias")))
             decided.append(row)
