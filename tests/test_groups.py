@@ -679,6 +679,9 @@ THIRD_ROUND = [
      "تقودها الوحدات الكردية", "2019-10-13", ["syrian-national-army", "syrian-democratic-forces", "ypg"], [],
      "https://baladi-news.com/public/ar/articles/51718/"),
     ("تدريب وحدات الحماية من الحرائق", None, [], ["ypg"], "(constructed)"),
+    # «الحر» after a collective noun of fighters is the FSA, as «الجيش الحر» is.
+    ("وأعلنت فصائل \"الحر\" والكتائب الإسلامية في بيان اطلعت عليه \"سمارت\" عن دمج غرفتي عمليات", "2018-02-03",
+     ["free-syrian-army"], [], "https://microsyria.com/2018/02/03/dahr-al-ghuzat"),
     # «العصائب الحمراء» is an HTS unit, not Asa'ib Ahl al-Haq.
     ("و”العصائب الحمراء” المكونة من مسلحي النخبة في تنظيم “جبهة النصرة”", None, ["hts"], ["asaib-ahl-al-haq"],
      "https://eqtisadalyoum.com/2019/07/05/"),
