@@ -13,7 +13,8 @@ import ahocorasick
 
 from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
-    armed_use, describes_another, entitles, glosses, places_elsewhere, possessors, shared_word_partner, spelt_initials,
+    armed_use, describes_another, entitles, glosses, places_elsewhere, possessors, shared_word_partner,
+    spelt_initials,
 )
 from plugins.groups.folding import (
     ARABIC, POSSESSIVE_MARKS, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes,
