@@ -100,7 +100,7 @@ FIGHT_NOUNS = (
 )
 # Relations that are not fighting: a fight noun further back does not reach past them to "بين".
 NOT_FIGHTS_AR = r"[وفبل]?(?:ال)?(?:خلاف|خلافات|انشقاق|انشقاقات|توتر|توترا|اتفاق|هدنة|تحالف|اندماج|مفاوضات|صراع)"
-FIGHT_NOUNS_AR = r"(?:ال)?(?:[اإ]شتباكات|[اإ]شتباك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
+FIGHT_NOUNS_AR = r"(?:ال)?(?:[اإ]شت?باكات|[اإ]شت?باك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
 # Verbs whose object is the other side: "X attacked Y".
 DIRECT_VERBS = (
     r"attack(?:ed|s|ing)?|stormed|storms|storming|raided|raids|ambushed|besieged|besieging|shelled|shelling"
@@ -291,27 +291,30 @@ def triggers() -> tuple[re.Pattern[str], ...]:
 # The sentence-wide tests (FIGHT_WORDS to THIRD_PARTY) are written in lower case and matched against the
 # lowercased sentence: without IGNORECASE, re finds the literals of a long alternation several times faster.
 FIGHT_WORDS = re.compile(
-    r"\b(?:clash\w*|fight\w*|fought|battl\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
-    r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|killed|ambush\w*|besieg\w*|sieged?|war|hostilities"
+    r"\b(?:clash\w*|fight(?!ers?\b)\w*|fought|battl(?!ions?\b)\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
+    r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:ed|ing)|surround\w*|encircl\w*|surrender\w*|ambush\w*|besieg\w*|sieged?|war|hostilities"
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
-    r"|shot|shoot\w*|gunned\s+down"
+    r"|shot|shoot\w*|gunned\s+down|march\w*\s+(?:on|against)|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
+    r"|exchang\w*\s+(?:of\s+)?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
-    r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
+    r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
     r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
     r"|هزيم|هزم",
 )
 NOT_A_FIGHT = re.compile(
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
-    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent)\b"
-    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق",
+    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent|pretext"
+    r"|call(?:ed|ing|s)?\s+on|appeal\w*|interven\w*|(?:end|stop|halt)\s+(?:the\s+)?(?:fighting|clashes))\b"
+    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)",
 )
 # An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
 # after it, it is only the story going on ("X attacked Y, which could ...").
 INTENTION = re.compile(
     r"\b(?:would|could|might|will|likely|threat\w*|plan\w*|prevent\w*|avoid\w*|if|whether|close\s+to"
     r"|about\s+to|prepar\w*)\b"
+    r"|تعهد|توعد|هدد|يهدد|تهدد|يعتزم|تعتزم|ينوي|تنوي|يستعد|تستعد"
 )
 # Only "and", a comma or filler between two names: one list ("X and Y", "X, Y و Z").
 TOGETHER = re.compile(
@@ -323,9 +326,23 @@ BELONGING = re.compile(
     r"\b(?:alongside|along\s+with|together\s+with|supported\s+by|backed\s+by|allied|allies|ally|helped"
     r"|includ\w*|consist\w*|compris\w*|made\s+up|part\s+of|component|members?\s+of|affiliat\w*|belong\w*"
     r"|led\s+by|joined|merg\w*|formerly|previously|known\s+as|branch|wing|franchise|umbrella|both)\b"
-    r"|^['’]s?\s*[\"“”«»]?\s*$|\b(?:groups?|factions?)\s+of\b|\bone\s+(?:of\s+)?the\b"
-    r"|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم",
+    r"|\b(?:groups?|factions?)\s+of\b|\bone\s+(?:of\s+)?the\b"
+    r"|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم"
+    r"|انتما[ءئ]|ينتمي|تنتمي|المنخرط|تحت\s+قيادة",
     re.IGNORECASE,
+)
+# Named as one of the factions of the next name, however far back its own name stands ("أحرار الشرقية،
+# القادمين من دير الزور، من أبرز كتائب الجيش الحر"): the next name is no side of its own.
+PART_OF_NEXT = re.compile(
+    r"(?:أكبر|اكبر|أبرز|ابرز|أحد|احد|إحدى|احدى)\s+(?:فصائل|كتائب|مكونات)\s*[\"“”«»]?\s*$"
+    r"|\bone\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:factions|groups|brigades|components)\s+of\s+(?:the\s+)?[\"“”«»]?\s*$",
+    re.IGNORECASE,
+)
+# "X's Y": Y is the part of X that fights ("ISIS attacked the FSA's Sultan Murad Brigade"), one side with X.
+POSSESSIVE = re.compile(r"['’]s?\s*[\"“”«»]?\s*")
+# A fronted phrase ends at its comma: "After battles with X, Y advanced" names two sides, not a list.
+FRONTED = re.compile(
+    r"(?:^\W*|[–—:]\s*)(?:after|following|subsequent\s+to|amid|during)\b[^\u27e6,]*$", re.IGNORECASE
 )
 APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,80}$", re.IGNORECASE)
 # "between X and Y" after a word that is no fight ("tensions between X and Y"): unsure, left out.
@@ -342,7 +359,9 @@ ALLIED_TO = re.compile(
 )
 APART_AFTER = re.compile(
     r"^[^\u27e6]{0,40}?(?:\b(?:clash(?:ed|ing)|fought|fighting|battl(?:ed|ing)|each\s+other|one\s+another|at\s+war"
-    r"|exchang\w*\s+fire)\b"
+    r"|exchang\w*\s+fire|each\s+others?['’]?\s+throats|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
+    r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
+    r"|battles?)(?!\s+(?:with|against)))\b"
     r"|اشتبك|تقاتل|اقتتل)",
     re.IGNORECASE,
 )
@@ -380,11 +399,19 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
     if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
+    # False: a backer or whole named after its part ("X, affiliated to Y"), not a side of its own
+    counted = [not ALLIED_TO.search(template[:start]) for start, _, _ in spans]
+    for n in range(1, len(spans)):
+        gap = template[spans[n - 1][1]:spans[n][0]]
+        if spans[n][2] != spans[n - 1][2] and (len(gap) <= 50 and BELONGING.search(gap) or PART_OF_NEXT.search(gap)):
+            counted[n] = False
     one_hand = ONE_SIDE.search(template)
     other_hand = one_hand and OTHER_SIDE.search(template, one_hand.end())
     if one_hand and other_hand:  # sides named outright: nothing else to weigh
-        first_side = {group for start, _, group in spans if start < one_hand.start()}
-        second_side = {group for start, _, group in spans if one_hand.end() <= start < other_hand.start()}
+        first_side = {group for (start, _, group), n in zip(spans, counted) if n and start < one_hand.start()}
+        second_side = {
+            group for (start, _, group), n in zip(spans, counted) if n and one_hand.end() <= start < other_hand.start()
+        }
         return {tuple(sorted((a, b))) for a in first_side for b in second_side if a != b}
     if (
         NOT_A_FIGHT.search(lowered)
@@ -394,18 +421,18 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
     ):
         return set()
     side = list(range(len(spans)))  # the side of each mention, as the index of its first mention
-    counted = [True] * len(spans)  # False: a backer or whole named after its part, not a side of its own
     apart: set[int] = set()  # mentions of a list whose names are opposed ("clashes between X and Y")
-    for n, (start, _, _) in enumerate(spans):
-        if ALLIED_TO.search(template[:start]):
-            counted[n] = False
     for n in range(1, len(spans)):
         (_, end, before), (start, _, group) = spans[n - 1], spans[n]
         gap = template[end:start]
         if group == before:
             side[n] = side[n - 1]
-        elif len(gap) <= 50 and BELONGING.search(gap):
-            side[n], counted[n] = side[n - 1], False
+        elif not counted[n]:
+            side[n] = side[n - 1]
+        elif POSSESSIVE.fullmatch(gap):
+            side[n] = side[n - 1]
+        elif gap.lstrip().startswith(",") and not re.search(r"\band\b", gap) and FRONTED.search(template[:spans[n - 1][0]]):
+            continue
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
             before, after = template[: spans[first][0]], template[spans[n][1]:]

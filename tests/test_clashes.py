@@ -85,6 +85,19 @@ def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, re
         ("سيطرت هيئة تحرير الشام على القرية بعد طرد مسلحي حركة أحرار الشام منها", {("ahrar-al-sham", "hts")}),
         ("Tensions rose between Ahrar al-Sham and Hay'at Tahrir al-Sham after a checkpoint was attacked.", set()),
         ("Hay'at Tahrir al-Sham and Ahrar al-Sham took the town after clashes with regime forces.", set()),
+        # "fighters" and "battalions" are no fight words: an arrest is no fight.
+        ("The security apparatus of Hay'at Tahrir al-Sham arrested a number of Hurras al-Din fighters.", set()),
+        # Losses on both sides of one fight; a mediators' appeal is no fight.
+        ("Six Nusra fighters and 29 Hazm fighters were killed in the clashes.", {("hazzm-movement", "hts")}),
+        ("They called on the Levant Front and Ahrar al-Sham to intervene and end the fighting.", set()),
+        # A fronted phrase ends at its comma; "X's Y" is one side.
+        ("After battles with the Islamic State, rebels of Jaysh al-Islam advanced in Qalamoun.",
+         {("islamic-state", "jaysh-al-islam")}),
+        ("ISIS attacked the Free Syrian Army’s “Sultan Murad Brigade” at Dalhah.",
+         {("free-syrian-army", "islamic-state"), ("islamic-state", "sultan-murad-division")}),
+        # Named as one of the factions of the next group, however far back: that group is no side.
+        ("ويعتبر أحرار الشرقية، القادمين من دير الزور، من أبرز كتائب الجيش الحر، التي قاتلت تنظيم داعش",
+         {("ahrar-al-sharqiya", "islamic-state")}),
     ],
 )
 def test_sentence_shapes(text, expected):
