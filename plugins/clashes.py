@@ -86,6 +86,15 @@ def fill(most: int) -> str:
     return rf"(?:\s*{FILL_WORD}){{0,{most}}}\s*"
 
 
+# Filler with no Arabic "و" written onto it: between two sides, "و" would make them one list
+# ("سيطرت X ومقاتلو Y على المدينة" is X and Y together).
+FILL_WORD_NOT_AND = rf"(?!و)(?:{FILL_WORD})"
+
+
+def fill_not_and(most: int) -> str:
+    return rf"(?:\s*{FILL_WORD_NOT_AND}){{0,{most}}}\s*"
+
+
 # A relative clause after a group ("X, which is backed by Turkey,") before the list goes on.
 RELATIVE = r"(?:\s*[,،]?\s*(?:which|who|that|الذي|التي|الذين)\b[^\u27e6;:]{0,60}?)?"
 # Arabic و is written onto the next word: the filler or the clitic after it takes it.
@@ -126,7 +135,7 @@ TAKING_VERBS = (
 )
 # "X and Y clashed": the list is the subject, both sides at once.
 MUTUAL_VERBS = (
-    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled|exchanged\s+fire"
+    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled|(?:exchanged|traded)\s+(?:fire|gunfire|shelling)"
     r"|(?:are|were|have\s+been)\s+(?:fighting|clashing)|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting)"
     r"|into\s+(?:[\w-]+\s+)?(?:fighting|clashes|infighting|war)"
 )
@@ -181,6 +190,11 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
      rf"{NOUN_BEFORE_BETWEEN}(?P<a>{PAIR_LIST}){fill(3)}(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
     (r"\bbetween\b",
      rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
+    # "clashes took place between the rebel factions and X (al-Qaeda in Levant) against Y": the last name
+    # before "against" or "versus" is one side
+    (r"\bbetween\b.*\b(?:against|versus|vs)\b",
+     rf"\b(?:{FIGHT_NOUNS})\b[^\u27e6;:]{{0,40}}?\bbetween\b[^\u27e6;:]{{0,60}}?(?P<a>{G})(?:\s*\([^()]*\))?{fill(3)}"
+     rf"(?:against|versus|vs\.?){fill(4)}(?P<b>{LIST})", "sides"),
     ("بين",
      rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})",
      "list"),
@@ -243,7 +257,7 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
      rf"{fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic verb first: "هاجمت X مواقع Y"
     (rf"{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}",
-     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
+     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill_not_and(4)}(?:على|مع|من)?{fill_not_and(4)}(?P<b>{LIST})",
      "sides"),
     # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
     (rf"\b(?:{FIGHT_WITH})\s+(?:with|against)\b",
@@ -297,10 +311,10 @@ FIGHT_WORDS = re.compile(
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
     r"|shot|shoot\w*|gunned\s+down|march\w*\s+(?:on|against)|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
-    r"|exchang\w*\s+(?:of\s+)?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
     r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
-    r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
+    r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
     r"|هزيم|هزم",
 )
 NOT_A_FIGHT = re.compile(
@@ -344,22 +358,25 @@ POSSESSIVE = re.compile(r"['’]s?\s*[\"“”«»]?\s*")
 FRONTED = re.compile(
     r"(?:^\W*|[–—:]\s*)(?:after|following|subsequent\s+to|amid|during)\b[^\u27e6,]*$", re.IGNORECASE
 )
-APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,80}$", re.IGNORECASE)
+# "between", "pitting" or a verb-first "تبادلت" (exchanged fire) before a list: its names are opposed.
+APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,80}$|تبادل\w*[^\u27e6]{0,10}$", re.IGNORECASE)
 # "between X and Y" after a word that is no fight ("tensions between X and Y"): unsure, left out.
 FIGHT_BETWEEN = re.compile(
     rf"(?:\b(?:{FIGHT_NOUNS}|shelling)|{FIGHT_NOUNS_AR}|(?:ال)?قصف|\bpitt\w*)(?:[\s,،\"“”«»]+[^\s\u27e6]+){{0,3}}?"
-    r"[\s,،\"“”«»]*(?:between|بين)?[^\u27e6]{0,80}$|\bpitt\w*[^\u27e6]{0,80}$",
+    r"[\s,،\"“”«»]*(?:between|بين)?[^\u27e6]{0,80}$|\bpitt\w*[^\u27e6]{0,80}$|تبادل\w*[^\u27e6]{0,10}$",
     re.IGNORECASE,
 )
 # "clashes between X and Y with Z": X and Y on one side, which the shapes read.
-BETWEEN_WITH = re.compile(r"(?:between|بين)[^\u27e6]{0,40}\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?(?:with|against|مع|ضد)\s")
+BETWEEN_WITH = re.compile(
+    r"(?:between|بين)[^\u27e6]{0,40}\u27e6\d+\u27e7[^\u27e6]+\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?(?:with|against|مع|ضد)\s"
+)
 # "forces allied to X": not X itself.
 ALLIED_TO = re.compile(
     r"\b(?:allied|loyal|close|friendly)\s+(?:to|with)\s*[\"“”«»]?\s*$|الموالية?\s+ل[ـ]?\s*[\"“”«»]?\s*$", re.IGNORECASE
 )
 APART_AFTER = re.compile(
     r"^[^\u27e6]{0,40}?(?:\b(?:clash(?:ed|ing)|fought|fighting|battl(?:ed|ing)|each\s+other|one\s+another|at\s+war"
-    r"|exchang\w*\s+fire|each\s+others?['’]?\s+throats|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
     r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
     r"|battles?)(?!\s+(?:with|against)))\b"
     r"|اشتبك|تقاتل|اقتتل)",

@@ -95,6 +95,12 @@ def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, re
          {("islamic-state", "jaysh-al-islam")}),
         ("ISIS attacked the Free Syrian Army’s “Sultan Murad Brigade” at Dalhah.",
          {("free-syrian-army", "islamic-state"), ("islamic-state", "sultan-murad-division")}),
+        # "between X against Y"; mutual exchanges of fire; a verb-first Arabic sentence whose "و" joins a list.
+        ("Clashes took place between Hay'at Tahrir al-Sham against Ahrar al-Sham in al-Mastumah.",
+         {("ahrar-al-sham", "hts")}),
+        ("The SDF and the SNA traded fire near Manbij.", {("syrian-democratic-forces", "syrian-national-army")}),
+        ("تبادلت هيئة تحرير الشام وحركة أحرار الشام إطلاق النار في ريف إدلب", {("ahrar-al-sham", "hts")}),
+        ("سيطرت هيئة تحرير الشام ومقاتلو حركة أحرار الشام على المدينة", set()),
         # Named as one of the factions of the next group, however far back: that group is no side.
         ("ويعتبر أحرار الشرقية، القادمين من دير الزور، من أبرز كتائب الجيش الحر، التي قاتلت تنظيم داعش",
          {("ahrar-al-sharqiya", "islamic-state")}),
