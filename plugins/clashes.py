@@ -59,7 +59,7 @@ FILLERS_AR = (
     "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
     "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ تنظيمي فصيلي حركتي "
     "من ما يسمى سمي تسمى جهة أخرى ثانية قوات خلايا المعارضة التكفيرية التكفيري الإرهابية الارهابية الإرهابي "
-    "الارهابي المتشددة المتطرف"
+    "الارهابي المتشددة المتطرف مناطق"
 ).split()
 QUOTES = "\"'“”‘’«»–—-"
 COMPOUND = r"(?<![\w-])\w+(?:-\w+)*-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
@@ -135,7 +135,8 @@ TAKING_VERBS = (
 )
 # "X and Y clashed": the list is the subject, both sides at once.
 MUTUAL_VERBS = (
-    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled|(?:exchanged|traded)\s+(?:fire|gunfire|shelling)"
+    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled"
+    r"|(?:exchanged|traded)\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)"
     r"|(?:are|were|have\s+been)\s+(?:fighting|clashing)|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting)"
     r"|into\s+(?:[\w-]+\s+)?(?:fighting|clashes|infighting|war)"
 )
@@ -310,10 +311,12 @@ FIGHT_WORDS = re.compile(
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
-    r"|shot|shoot\w*|gunned\s+down|march\w*\s+(?:on|against)|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
-    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
+    r"|shot|shoot\w*|gunned\s+down|open\w*\s+fire|inflict\w*|march\w*\s+(?:on|against)|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
     r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
+    r"|(?<!\w)[وف]?(?:ب|ل)?(?:است|يست|تست)هدا?ف|ستولي|[إأا]طلاق\s+(?:ال)?(?:نار|رصاص)"
+    r"|(?:عملي(?:ة|ات|تين)|حمل(?:ة|ات)|هجم(?:ة|ات))\S*\s+(?:\S+\s+){0,3}?ضد"
     r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
     r"|هزيم|هزم",
 )
@@ -340,7 +343,8 @@ BELONGING = re.compile(
     r"\b(?:alongside|along\s+with|together\s+with|supported\s+by|backed\s+by|allied|allies|ally|helped"
     r"|includ\w*|consist\w*|compris\w*|made\s+up|part\s+of|component|members?\s+of|affiliat\w*|belong\w*"
     r"|led\s+by|joined|merg\w*|formerly|previously|known\s+as|branch|wing|franchise|umbrella|both)\b"
-    r"|\b(?:groups?|factions?)\s+of\b|\bone\s+(?:of\s+)?the\b"
+    r"|\b(?:groups?|factions?|division|brigade|battalion|legion|corps|gathering|wing)\s+of\b|\bone\s+(?:of\s+)?the\b"
+    r"|^\s*of\s+(?:the\s+)?[\"“”«»]?\s*$"
     r"|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم"
     r"|انتما[ءئ]|ينتمي|تنتمي|المنخرط|تحت\s+قيادة",
     re.IGNORECASE,
@@ -351,6 +355,15 @@ PART_OF_NEXT = re.compile(
     r"(?:أكبر|اكبر|أبرز|ابرز|أحد|احد|إحدى|احدى)\s+(?:فصائل|كتائب|مكونات)\s*[\"“”«»]?\s*$"
     r"|\bone\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:factions|groups|brigades|components)\s+of\s+(?:the\s+)?[\"“”«»]?\s*$",
     re.IGNORECASE,
+)
+# A group named as a speaker's ("الناطق باسم X", "المسؤول الإعلامي لـ X"): the one telling, no side.
+SPEAKER_OF = re.compile(
+    r"(?:(?:الناطق|المتحدث)\s+(?:الرسمي\s+)?باسم|(?:المسؤول|المكتب)\s+الإعلامي\s*(?:في|ل)?)\s*[\"“”«»]?\s*$"
+)
+# "هاجمت X مواقع Y", "X positions Y": the property of the one is the target of the other, not a list.
+PROPERTY_BETWEEN = re.compile(
+    r"\b(?:positions?|headquarters|bases?|checkpoints?|posts?)\b|(?<!\w)[وفبل]?(?:ال)?(?:مواقع|موقع|مقرات|مقر|مقار|نقاط|حواجز|مناطق)"
+    r"(?!\w)"
 )
 # "X's Y": Y is the part of X that fights ("ISIS attacked the FSA's Sultan Murad Brigade"), one side with X.
 POSSESSIVE = re.compile(r"['’]s?\s*[\"“”«»]?\s*")
@@ -374,9 +387,16 @@ BETWEEN_WITH = re.compile(
 ALLIED_TO = re.compile(
     r"\b(?:allied|loyal|close|friendly)\s+(?:to|with)\s*[\"“”«»]?\s*$|الموالية?\s+ل[ـ]?\s*[\"“”«»]?\s*$", re.IGNORECASE
 )
+# Losses of a list right after a fight with no one else named: "traded fire, leaving six X and three Y
+# members dead" are two sides.
+LOSSES_OF_BOTH = re.compile(
+    r"\b(?:clash\w*|fighting|battles?|infighting|(?:traded|exchanged)\s[^\u27e6]{0,40}?fire)\b[^\u27e6]{0,60}?"
+    r"\b(?:leaving|left|killing|killed)\b[^\u27e6]{0,30}$",
+    re.IGNORECASE,
+)
 APART_AFTER = re.compile(
     r"^[^\u27e6]{0,40}?(?:\b(?:clash(?:ed|ing)|fought|fighting|battl(?:ed|ing)|each\s+other|one\s+another|at\s+war"
-    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
     r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
     r"|battles?)(?!\s+(?:with|against)))\b"
     r"|اشتبك|تقاتل|اقتتل)",
@@ -417,7 +437,9 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
     # False: a backer or whole named after its part ("X, affiliated to Y"), not a side of its own
-    counted = [not ALLIED_TO.search(template[:start]) for start, _, _ in spans]
+    counted = [
+        not (ALLIED_TO.search(template[:start]) or SPEAKER_OF.search(template[:start])) for start, _, _ in spans
+    ]
     for n in range(1, len(spans)):
         gap = template[spans[n - 1][1]:spans[n][0]]
         if spans[n][2] != spans[n - 1][2] and (len(gap) <= 50 and BELONGING.search(gap) or PART_OF_NEXT.search(gap)):
@@ -450,6 +472,8 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
             side[n] = side[n - 1]
         elif gap.lstrip().startswith(",") and not re.search(r"\band\b", gap) and FRONTED.search(template[:spans[n - 1][0]]):
             continue
+        elif not re.search(r"[,،&]|\band\b|(?<!\w)و", gap) and PROPERTY_BETWEEN.search(gap):
+            continue
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
             before, after = template[: spans[first][0]], template[spans[n][1]:]
@@ -457,7 +481,7 @@ def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
                 if not FIGHT_BETWEEN.search(before):
                     return set()
                 apart.update((n - 1, n))
-            elif APART_AFTER.search(after):
+            elif APART_AFTER.search(after) or LOSSES_OF_BOTH.search(before):
                 apart.update((n - 1, n))
             else:
                 side[n], counted[n] = side[n - 1], counted[n] and counted[n - 1]
