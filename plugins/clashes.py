@@ -308,7 +308,7 @@ def triggers() -> tuple[re.Pattern[str], ...]:
 # told before the fight, and fights with state forces are left to the shapes.
 # The sentence-wide tests (FIGHT_WORDS to THIRD_PARTY) are written in lower case and matched against the
 # lowercased sentence: without IGNORECASE, re finds the literals of a long alternation several times faster.
-FIGHT_WORDS = re.compile(
+FIGHT_WORDS_EN = (
     r"\b(?:clash\w*|fight(?!ers?\b)\w*|fought|battl(?!ions?\b)\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
     r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:ed|ing)|surround\w*|encircl\w*|surrender\w*|ambush\w*|besieg\w*|sieged?|war|hostilities"
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
@@ -317,18 +317,32 @@ FIGHT_WORDS = re.compile(
     r"|shot|shoot\w*|gunned\s+down|open\w*\s+fire|inflict\w*|march\w*\s+(?:on|against)|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
     r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
-    r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
+)
+FIGHT_WORDS_AR = (
+    r"[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
     r"|(?<!\w)[وف]?(?:ب|ل)?(?:است|يست|تست)هدا?ف|ستولي|[إأا]طلاق\s+(?:ال)?(?:نار|رصاص)"
     r"|(?:عملي(?:ة|ات|تين)|حمل(?:ة|ات)|هجم(?:ة|ات))\S*\s+(?:\S+\s+){0,3}?ضد"
     r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
-    r"|هزيم|هزم",
+    r"|هزيم|هزم"
 )
-NOT_A_FIGHT = re.compile(
+NOT_A_FIGHT_EN = (
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
     r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent|pretext"
     r"|call(?:ed|ing|s)?\s+on|appeal\w*|interven\w*|(?:end|stop|halt)\s+(?:the\s+)?(?:fighting|clashes))\b"
-    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)",
 )
+NOT_A_FIGHT_AR = r"اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)"
+FIGHT_WORDS = re.compile(f"{FIGHT_WORDS_EN}|{FIGHT_WORDS_AR}")
+NOT_A_FIGHT = re.compile(f"{NOT_A_FIGHT_EN}|{NOT_A_FIGHT_AR}")
+# A sentence with no Arabic letter is read with the English words alone: re tries every alternative of a
+# pattern at every position, and the Arabic ones would double the cost of the most common sentences.
+ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+WORDS_EN = (re.compile(FIGHT_WORDS_EN), re.compile(NOT_A_FIGHT_EN))
+
+
+def words_for(text: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The fight words and the words of no fight to read ``text`` with: English alone when it holds no
+    Arabic letter."""
+    return (FIGHT_WORDS, NOT_A_FIGHT) if ARABIC_LETTER.search(text) else WORDS_EN
 # An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
 # after it, it is only the story going on ("X attacked Y, which could ...").
 INTENTION = re.compile(
@@ -428,29 +442,38 @@ THIRD_PARTY = re.compile(
 )
 
 
-def sentence_sides(sentence: str, ids: list[str], lowered: str) -> set[tuple[str, str]]:
+REACH = 200
+
+
+def sentence_sides(sentence: str, ids: list[str], lowered: str | None = None) -> set[tuple[str, str]]:
     """Pairs of the sentence rule (above) in a masked sentence, read clause by clause (";" ends one);
     ``lowered`` is the sentence in lower case."""
+    lowered = sentence.lower() if lowered is None else lowered
+    words = words_for(lowered)
     if ";" not in sentence and "؛" not in sentence:
-        return clause_sides(sentence, ids, lowered)
-    return set().union(*(clause_sides(clause, ids, clause.lower()) for clause in re.split("[;؛]", sentence)))
+        return clause_sides(sentence, ids, lowered, words)
+    return set().union(*(clause_sides(clause, ids, clause.lower(), words) for clause in re.split("[;؛]", sentence)))
 
 
-def clause_sides(template: str, ids: list[str], lowered: str) -> set[tuple[str, str]]:
+def clause_sides(
+    template: str, ids: list[str], lowered: str, words: tuple[re.Pattern[str], re.Pattern[str]]
+) -> set[tuple[str, str]]:
     # The sentence-wide tests are written in lower case and read ``lowered`` (faster than IGNORECASE).
-    fight = next((word for word in FIGHT_WORDS.finditer(lowered) if word.group() != "conflict"), None)
+    fight_words, no_fight_words = words
+    fight = next((word for word in fight_words.finditer(lowered) if word.group() != "conflict"), None)
     if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
     # False: a backer or whole named after its part ("X, affiliated to Y"), not a side of its own
     counted = [
-        not (ALLIED_TO.search(template[:start]) or SPEAKER_OF.search(template[:start])) for start, _, _ in spans
+        not (ALLIED_TO.search(template, max(0, start - 80), start) or SPEAKER_OF.search(template, max(0, start - 80), start))
+        for start, _, _ in spans
     ]
     for n in range(1, len(spans)):
         gap = template[spans[n - 1][1]:spans[n][0]]
         if spans[n][2] != spans[n - 1][2] and (len(gap) <= 50 and BELONGING.search(gap) or PART_OF_NEXT.search(gap)):
             counted[n] = False
-    one_hand = ONE_SIDE.search(template)
+    one_hand = ("one" in lowered or "من" in lowered) and ONE_SIDE.search(template)
     other_hand = one_hand and OTHER_SIDE.search(template, one_hand.end())
     if one_hand and other_hand:  # sides named outright: nothing else to weigh
         first_side = {group for (start, _, group), n in zip(spans, counted) if n and start < one_hand.start()}
@@ -459,7 +482,7 @@ def clause_sides(template: str, ids: list[str], lowered: str) -> set[tuple[str, 
         }
         return {tuple(sorted((a, b))) for a in first_side for b in second_side if a != b}
     if (
-        NOT_A_FIGHT.search(lowered)
+        no_fight_words.search(lowered)
         or INTENTION.search(lowered, 0, fight.start())
         or STATE_OR_TOGETHER.search(lowered) and THIRD_PARTY.search(lowered)
         or BETWEEN_WITH.search(lowered)
@@ -482,7 +505,9 @@ def clause_sides(template: str, ids: list[str], lowered: str) -> set[tuple[str, 
             continue
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
-            before, after = template[: spans[first][0]], template[spans[n][1]:]
+            # The tests of the words before the list reach back less than REACH characters: a longer
+            # sentence is not read from its start each time.
+            before, after = template[max(0, spans[first][0] - REACH): spans[first][0]], template[spans[n][1]:]
             if APART_BEFORE.search(before):
                 if not FIGHT_BETWEEN.search(before):
                     return set()
@@ -562,7 +587,7 @@ def slots(text: str, ids: list[str]) -> list[str]:
 def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
     """Pairs of group ids the masked sentence reports fighting each other."""
     lowered = template.lower()
-    if not FIGHT_WORDS.search(lowered):  # most sentences naming two groups tell no fight
+    if not words_for(lowered)[0].search(lowered):  # most sentences naming two groups tell no fight
         return set()
     found = sentence_sides(template, ids, lowered)
     if found:  # settled: in such sentences of the development sets the shapes add one pair, a wrong one
