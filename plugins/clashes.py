@@ -27,7 +27,7 @@ import re
 from bisect import bisect_right
 from functools import cache
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from plugins.hookspecs import hookimpl
 
@@ -261,7 +261,8 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
      rf"{fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic verb first: "هاجمت X مواقع Y"
     (rf"{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}",
-     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill_not_and(4)}(?:على|مع|من)?{fill_not_and(4)}(?P<b>{LIST})",
+     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill_not_and(4)}(?:على|مع|من)?{fill_not_and(4)}"
+     rf"(?P<b>{LIST})",
      "sides"),
     # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
     (rf"\b(?:{FIGHT_WITH})\s+(?:with|against)\b",
@@ -309,20 +310,25 @@ def triggers() -> tuple[re.Pattern[str], ...]:
 # The sentence-wide tests (FIGHT_WORDS to THIRD_PARTY) are written in lower case and matched against the
 # lowercased sentence: without IGNORECASE, re finds the literals of a long alternation several times faster.
 FIGHT_WORDS_EN = (
-    r"\b(?:clash\w*|fight(?!ers?\b)\w*|fought|battl(?!ions?\b)\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
-    r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:ed|ing)|surround\w*|encircl\w*|surrender\w*|ambush\w*|besieg\w*|sieged?|war|hostilities"
+    r"\b(?:clash\w*|fight(?!ers?\b)\w*|fought|battl(?!ions?\b)\w*|attack\w*|assault\w*|offensives?|storm\w*"
+    r"|raid\w*|seiz\w*|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:ed|ing)|surround\w*|encircl\w*"
+    r"|surrender\w*|ambush\w*|besieg\w*|sieged?|war|hostilities"
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
-    r"|shot|shoot\w*|gunned\s+down|open\w*\s+fire|inflict\w*|march\w*\s+(?:on|against)|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
-    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
+    r"|shot|shoot\w*|gunned\s+down|open\w*\s+fire|inflict\w*|march\w*\s+(?:on|against)"
+    r"|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)"
+    r"|each\s+others?['’]?\s+throats"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
 )
 FIGHT_WORDS_AR = (
-    r"[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
+    r"[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم"
+    r"|سيطر|طرد|استهدف|قتل|حاصر"
     r"|(?<!\w)[وف]?(?:ب|ل)?(?:است|يست|تست)هدا?ف|ستولي|[إأا]طلاق\s+(?:ال)?(?:نار|رصاص)"
     r"|(?:عملي(?:ة|ات|تين)|حمل(?:ة|ات)|هجم(?:ة|ات))\S*\s+(?:\S+\s+){0,3}?ضد"
-    r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
+    r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن"
+    r"|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
     r"|هزيم|هزم"
 )
 NOT_A_FIGHT_EN = (
@@ -336,13 +342,21 @@ NOT_A_FIGHT = re.compile(f"{NOT_A_FIGHT_EN}|{NOT_A_FIGHT_AR}")
 # A sentence with no Arabic letter is read with the English words alone: re tries every alternative of a
 # pattern at every position, and the Arabic ones would double the cost of the most common sentences.
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
-WORDS_EN = (re.compile(FIGHT_WORDS_EN), re.compile(NOT_A_FIGHT_EN))
 
 
-def words_for(text: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The fight words and the words of no fight to read ``text`` with: English alone when it holds no
-    Arabic letter."""
-    return (FIGHT_WORDS, NOT_A_FIGHT) if ARABIC_LETTER.search(text) else WORDS_EN
+class Words(NamedTuple):
+    """The sentence-wide word lists to read one sentence with."""
+
+    fight: re.Pattern[str]
+    no_fight: re.Pattern[str]
+    state_or_together: re.Pattern[str]
+    arabic: bool
+
+
+def words_for(text: str) -> Words:
+    """The word lists for ``text``: their English parts alone when it holds no Arabic letter."""
+    return WORDS_AR if ARABIC_LETTER.search(text) else WORDS_EN
+
 # An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
 # after it, it is only the story going on ("X attacked Y, which could ...").
 INTENTION = re.compile(
@@ -379,7 +393,8 @@ SPEAKER_OF = re.compile(
 )
 # "هاجمت X مواقع Y", "X positions Y": the property of the one is the target of the other, not a list.
 PROPERTY_BETWEEN = re.compile(
-    r"\b(?:positions?|headquarters|bases?|checkpoints?|posts?)\b|(?<!\w)[وفبل]?(?:ال)?(?:مواقع|موقع|مقرات|مقر|مقار|نقاط|حواجز|مناطق)"
+    r"\b(?:positions?|headquarters|bases?|checkpoints?|posts?)\b"
+    r"|(?<!\w)[وفبل]?(?:ال)?(?:مواقع|موقع|مقرات|مقر|مقار|نقاط|حواجز|مناطق)"
     r"(?!\w)"
 )
 # "X's Y": Y is the part of X that fights ("ISIS attacked the FSA's Sultan Murad Brigade"), one side with X.
@@ -413,7 +428,8 @@ LOSSES_OF_BOTH = re.compile(
 )
 APART_AFTER = re.compile(
     r"^[^\u27e6]{0,40}?(?:\b(?:clash(?:ed|ing)|fought|fighting|battl(?:ed|ing)|each\s+other|one\s+another|at\s+war"
-    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
+    r"|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
     r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
     r"|battles?)(?!\s+(?:with|against)))\b"
     r"|اشتبك|تقاتل|اقتتل)",
@@ -435,6 +451,11 @@ STATE_FORCES = (
 )
 # A cheap test first: most sentences name no state forces, and the full test below is slow.
 STATE_OR_TOGETHER = re.compile(rf"{STATE_FORCES}|\b(?:together|jointly)\b")
+STATE_OR_TOGETHER_EN = re.compile(
+    r"\b(?:regime|government|army|troops|soldiers|assad|air\s+force|warplanes|airstrikes?|together|jointly)\b"
+)
+WORDS_AR = Words(FIGHT_WORDS, NOT_A_FIGHT, STATE_OR_TOGETHER, True)
+WORDS_EN = Words(re.compile(FIGHT_WORDS_EN), re.compile(NOT_A_FIGHT_EN), STATE_OR_TOGETHER_EN, False)
 THIRD_PARTY = re.compile(
     rf"(?:{FIGHT_WORDS.pattern}).{{0,60}}?{STATE_FORCES}|{STATE_FORCES}[^\u27e6]{{0,30}}?(?:{FIGHT_WORDS.pattern})"
     rf"|\b(?:from|against)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?{STATE_FORCES}|(?:من|ضد|مع)\s+(?:قوات\s+)?{STATE_FORCES}"
@@ -455,18 +476,18 @@ def sentence_sides(sentence: str, ids: list[str], lowered: str | None = None) ->
     return set().union(*(clause_sides(clause, ids, clause.lower(), words) for clause in re.split("[;؛]", sentence)))
 
 
-def clause_sides(
-    template: str, ids: list[str], lowered: str, words: tuple[re.Pattern[str], re.Pattern[str]]
-) -> set[tuple[str, str]]:
+def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> set[tuple[str, str]]:
     # The sentence-wide tests are written in lower case and read ``lowered`` (faster than IGNORECASE).
-    fight_words, no_fight_words = words
-    fight = next((word for word in fight_words.finditer(lowered) if word.group() != "conflict"), None)
+    fight = next((word for word in words.fight.finditer(lowered) if word.group() != "conflict"), None)
     if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
     # False: a backer or whole named after its part ("X, affiliated to Y"), not a side of its own
     counted = [
-        not (ALLIED_TO.search(template, max(0, start - 80), start) or SPEAKER_OF.search(template, max(0, start - 80), start))
+        not (
+            ALLIED_TO.search(template, max(0, start - 80), start)
+            or words.arabic and SPEAKER_OF.search(template, max(0, start - 80), start)
+        )
         for start, _, _ in spans
     ]
     for n in range(1, len(spans)):
@@ -482,9 +503,9 @@ def clause_sides(
         }
         return {tuple(sorted((a, b))) for a in first_side for b in second_side if a != b}
     if (
-        no_fight_words.search(lowered)
+        words.no_fight.search(lowered)
         or INTENTION.search(lowered, 0, fight.start())
-        or STATE_OR_TOGETHER.search(lowered) and THIRD_PARTY.search(lowered)
+        or words.state_or_together.search(lowered) and THIRD_PARTY.search(lowered)
         or BETWEEN_WITH.search(lowered)
     ):
         return set()
@@ -499,7 +520,7 @@ def clause_sides(
             side[n] = side[n - 1]
         elif POSSESSIVE.fullmatch(gap):
             side[n] = side[n - 1]
-        elif gap.lstrip().startswith(",") and not re.search(r"\band\b", gap) and FRONTED.search(template[:spans[n - 1][0]]):
+        elif gap.lstrip().startswith(",") and " and " not in gap and FRONTED.search(template, 0, spans[n - 1][0]):
             continue
         elif not re.search(r"[,،&]|\band\b|(?<!\w)و", gap) and PROPERTY_BETWEEN.search(gap):
             continue
@@ -577,7 +598,7 @@ def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, li
             return " "
         return match.group(0)
 
-    return PARENTHESIS.sub(restatement, template), ids
+    return (PARENTHESIS.sub(restatement, template) if "(" in template else template), ids
 
 
 def slots(text: str, ids: list[str]) -> list[str]:
@@ -587,7 +608,7 @@ def slots(text: str, ids: list[str]) -> list[str]:
 def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
     """Pairs of group ids the masked sentence reports fighting each other."""
     lowered = template.lower()
-    if not words_for(lowered)[0].search(lowered):  # most sentences naming two groups tell no fight
+    if not words_for(lowered).fight.search(lowered):  # most sentences naming two groups tell no fight
         return set()
     found = sentence_sides(template, ids, lowered)
     if found:  # settled: in such sentences of the development sets the shapes add one pair, a wrong one
