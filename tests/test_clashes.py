@@ -162,3 +162,22 @@ def test_seed_fights_are_found_by_the_chain(tmp_path, outlet, seed, fights):
     for clash in record["clashes"]:
         sentence = record[clash["field"]][clash["start"]:clash["end"]]
         assert sentence.strip() == sentence and sentence
+
+
+def test_sentences_naming_fewer_than_two_groups_are_not_read(monkeypatch):
+    # The plugin runs on every exported article: only a sentence naming two groups or more is read.
+    import plugins.clashes as clashes
+
+    read = []
+    real_masked = clashes.masked
+
+    def masked(sentence, mentions):
+        read.append(sentence)
+        return real_masked(sentence, mentions)
+
+    monkeypatch.setattr(clashes, "masked", masked)
+    one_group = " ".join(f"Hay'at Tahrir al-Sham shelled village number {n}." for n in range(40))
+    body = f"{one_group} Clashes erupted between Ahrar al-Sham and Hay'at Tahrir al-Sham near Ariha. {one_group}"
+    article = {"title": "Ahrar al-Sham holds its ground", "body": body, "groups": find_groups(None, body)}
+    assert {tuple(c["groups"]) for c in clashes.find_clashes(article)} == {("ahrar-al-sham", "hts")}
+    assert read == ["Clashes erupted between Ahrar al-Sham and Hay'at Tahrir al-Sham near Ariha."]
