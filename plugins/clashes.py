@@ -463,6 +463,8 @@ THIRD_PARTY = re.compile(
 )
 
 
+# How far back the tests of the words before a list read ("between", a fight noun, losses): each of them
+# reaches less far, and a long sentence is then not read from its start for every list in it.
 REACH = 200
 
 
@@ -526,8 +528,6 @@ def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> s
             continue
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
-            # The tests of the words before the list reach back less than REACH characters: a longer
-            # sentence is not read from its start each time.
             before, after = template[max(0, spans[first][0] - REACH): spans[first][0]], template[spans[n][1]:]
             if APART_BEFORE.search(before):
                 if not FIGHT_BETWEEN.search(before):
