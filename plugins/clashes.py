@@ -24,9 +24,10 @@ A parenthesis that only restates a group ("Jabhat Fateh al-Sham (formerly al-Nus
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from plugins.hookspecs import hookimpl
 
@@ -37,8 +38,10 @@ SLOT = "\u27e6{}\u27e7"
 SLOT_RE = re.compile("\u27e6(\\d+)\u27e7")
 G = "\u27e6\\d+\u27e7"
 
-# Sentences end at . ! ? ؟ followed by space, or at a line break (paragraphs, headlines).
-SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+# Sentences end at . ! ? ؟ followed by space, or at a line break (paragraphs, headlines). The pattern
+# starts with a character set so that re skips to the candidates quickly; ``sentences`` keeps only the
+# punctuation marks followed by a space.
+SENTENCE_END = re.compile(r"[.!?؟\n]\s*")
 PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 
 # Words that may stand between a group's name and the words that tie it to a fight.
@@ -59,7 +62,7 @@ FILLERS_AR = (
     "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
     "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ تنظيمي فصيلي حركتي "
     "من ما يسمى سمي تسمى جهة أخرى ثانية قوات خلايا المعارضة التكفيرية التكفيري الإرهابية الارهابية الإرهابي "
-    "الارهابي المتشددة المتطرف"
+    "الارهابي المتشددة المتطرف مناطق"
 ).split()
 QUOTES = "\"'“”‘’«»–—-"
 COMPOUND = r"(?<![\w-])\w+(?:-\w+)*-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
@@ -86,6 +89,15 @@ def fill(most: int) -> str:
     return rf"(?:\s*{FILL_WORD}){{0,{most}}}\s*"
 
 
+# Filler with no Arabic "و" written onto it: between two sides, "و" would make them one list
+# ("سيطرت X ومقاتلو Y على المدينة" is X and Y together).
+FILL_WORD_NOT_AND = rf"(?!و)(?:{FILL_WORD})"
+
+
+def fill_not_and(most: int) -> str:
+    return rf"(?:\s*{FILL_WORD_NOT_AND}){{0,{most}}}\s*"
+
+
 # A relative clause after a group ("X, which is backed by Turkey,") before the list goes on.
 RELATIVE = r"(?:\s*[,،]?\s*(?:which|who|that|الذي|التي|الذين)\b[^\u27e6;:]{0,60}?)?"
 # Arabic و is written onto the next word: the filler or the clitic after it takes it.
@@ -100,7 +112,7 @@ FIGHT_NOUNS = (
 )
 # Relations that are not fighting: a fight noun further back does not reach past them to "بين".
 NOT_FIGHTS_AR = r"[وفبل]?(?:ال)?(?:خلاف|خلافات|انشقاق|انشقاقات|توتر|توترا|اتفاق|هدنة|تحالف|اندماج|مفاوضات|صراع)"
-FIGHT_NOUNS_AR = r"(?:ال)?(?:[اإ]شتباكات|[اإ]شتباك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
+FIGHT_NOUNS_AR = r"(?:ال)?(?:[اإ]شت?باكات|[اإ]شت?باك|معارك|معركة|اقتتال|مواجهات|مواجهة|قتال)"
 # Verbs whose object is the other side: "X attacked Y".
 DIRECT_VERBS = (
     r"attack(?:ed|s|ing)?|stormed|storms|storming|raided|raids|ambushed|besieged|besieging|shelled|shelling"
@@ -126,7 +138,8 @@ TAKING_VERBS = (
 )
 # "X and Y clashed": the list is the subject, both sides at once.
 MUTUAL_VERBS = (
-    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled|exchanged\s+fire"
+    r"clash(?:ed|es)?|fought(?:\s+(?:each\s+other|one\s+another))?|battled"
+    r"|(?:exchanged|traded)\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)"
     r"|(?:are|were|have\s+been)\s+(?:fighting|clashing)|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting)"
     r"|into\s+(?:[\w-]+\s+)?(?:fighting|clashes|infighting|war)"
 )
@@ -181,6 +194,11 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
      rf"{NOUN_BEFORE_BETWEEN}(?P<a>{PAIR_LIST}){fill(3)}(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
     (r"\bbetween\b",
      rf"{NOUN_BEFORE_BETWEEN}(?P<both>{PAIR_LIST})(?!{fill(3)}(?:with|against)\b)", "list"),
+    # "clashes took place between the rebel factions and X (al-Qaeda in Levant) against Y": the last name
+    # before "against" or "versus" is one side
+    (r"\bbetween\b.*\b(?:against|versus|vs)\b",
+     rf"\b(?:{FIGHT_NOUNS})\b[^\u27e6;:]{{0,40}}?\bbetween\b[^\u27e6;:]{{0,60}}?(?P<a>{G})(?:\s*\([^()]*\))?{fill(3)}"
+     rf"(?:against|versus|vs\.?){fill(4)}(?P<b>{LIST})", "sides"),
     ("بين",
      rf"{FIGHT_NOUNS_AR}(?:[\s،]+(?!{NOT_FIGHTS_AR})[^\s\u27e6]+){{0,7}}?[\s،]+بين{fill(4)}(?P<both>{PAIR_LIST})",
      "list"),
@@ -243,7 +261,8 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
      rf"{fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic verb first: "هاجمت X مواقع Y"
     (rf"{DIRECT_VERBS_AR}|{TAKING_VERBS_AR}",
-     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill(4)}(?:على|مع|من)?{fill(4)}(?P<b>{LIST})",
+     rf"(?:{VERBS_AR}|{TAKING_VERBS_AR}){fill(2)}(?P<a>{G}){fill_not_and(4)}(?:على|مع|من)?{fill_not_and(4)}"
+     rf"(?P<b>{LIST})",
      "sides"),
     # "X took control of the town after clashes with Y" ("fighting with" may mean alongside: not taken)
     (rf"\b(?:{FIGHT_WITH})\s+(?:with|against)\b",
@@ -290,28 +309,60 @@ def triggers() -> tuple[re.Pattern[str], ...]:
 # told before the fight, and fights with state forces are left to the shapes.
 # The sentence-wide tests (FIGHT_WORDS to THIRD_PARTY) are written in lower case and matched against the
 # lowercased sentence: without IGNORECASE, re finds the literals of a long alternation several times faster.
-FIGHT_WORDS = re.compile(
-    r"\b(?:clash\w*|fight\w*|fought|battl\w*|attack\w*|assault\w*|offensives?|storm\w*|raid\w*|seiz\w*"
-    r"|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|killed|ambush\w*|besieg\w*|sieged?|war|hostilities"
+FIGHT_WORDS_EN = (
+    r"\b(?:clash\w*|fight(?!ers?\b)\w*|fought|battl(?!ions?\b)\w*|attack\w*|assault\w*|offensives?|storm\w*"
+    r"|raid\w*|seiz\w*|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:ed|ing)|surround\w*|encircl\w*"
+    r"|surrender\w*|ambush\w*|besieg\w*|sieged?|war|hostilities"
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
     r"|advanc\w*\s+on|push\w*|took\s+(?:full\s+|complete\s+)?control|slaughter\w*|behead\w*|execut\w*"
-    r"|shot|shoot\w*|gunned\s+down"
+    r"|shot|shoot\w*|gunned\s+down|open\w*\s+fire|inflict\w*|march\w*\s+(?:on|against)"
+    r"|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)"
+    r"|each\s+others?['’]?\s+throats"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
-    r"|[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|مواجه|هجوم|هجما|هاجم|اقتحم|سيطر|طرد|استهدف|قتل|حاصر"
-    r"|حصار|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
-    r"|هزيم|هزم",
 )
-NOT_A_FIGHT = re.compile(
+FIGHT_WORDS_AR = (
+    r"[اإ]شتباك|[اإ]شتبك|اشباك|معارك|معركة|اقتتال|قتال|تقاتل|(?<!س[يتن])قاتل|مواجه|هجوم|هجما|هاجم|اقتحم"
+    r"|سيطر|طرد|استهدف|قتل|حاصر"
+    r"|(?<!\w)[وف]?(?:ب|ل)?(?:است|يست|تست)هدا?ف|ستولي|[إأا]طلاق\s+(?:ال)?(?:نار|رصاص)"
+    r"|(?:عملي(?:ة|ات|تين)|حمل(?:ة|ات)|هجم(?:ة|ات))\S*\s+(?:\S+\s+){0,3}?ضد"
+    r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن"
+    r"|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
+    r"|هزيم|هزم"
+)
+NOT_A_FIGHT_EN = (
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
-    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent)\b"
-    r"|اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق",
+    r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent|pretext"
+    r"|call(?:ed|ing|s)?\s+on|appeal\w*|interven\w*|(?:end|stop|halt)\s+(?:the\s+)?(?:fighting|clashes))\b"
 )
+NOT_A_FIGHT_AR = r"اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)"
+FIGHT_WORDS = re.compile(f"{FIGHT_WORDS_EN}|{FIGHT_WORDS_AR}")
+NOT_A_FIGHT = re.compile(f"{NOT_A_FIGHT_EN}|{NOT_A_FIGHT_AR}")
+# A sentence with no Arabic letter is read with the English words alone: re tries every alternative of a
+# pattern at every position, and the Arabic ones would double the cost of the most common sentences.
+ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+
+
+class Words(NamedTuple):
+    """The sentence-wide word lists to read one sentence with."""
+
+    fight: re.Pattern[str]
+    no_fight: re.Pattern[str]
+    state_or_together: re.Pattern[str]
+    arabic: bool
+
+
+def words_for(text: str) -> Words:
+    """The word lists for ``text``: their English parts alone when it holds no Arabic letter."""
+    return WORDS_AR if ARABIC_LETTER.search(text) else WORDS_EN
+
 # An intention before the fight word makes it no reported fight ("X will likely launch an attack on Y");
 # after it, it is only the story going on ("X attacked Y, which could ...").
 INTENTION = re.compile(
     r"\b(?:would|could|might|will|likely|threat\w*|plan\w*|prevent\w*|avoid\w*|if|whether|close\s+to"
     r"|about\s+to|prepar\w*)\b"
+    r"|تعهد|توعد|هدد|يهدد|تهدد|يعتزم|تعتزم|ينوي|تنوي|يستعد|تستعد"
 )
 # Only "and", a comma or filler between two names: one list ("X and Y", "X, Y و Z").
 TOGETHER = re.compile(
@@ -323,26 +374,64 @@ BELONGING = re.compile(
     r"\b(?:alongside|along\s+with|together\s+with|supported\s+by|backed\s+by|allied|allies|ally|helped"
     r"|includ\w*|consist\w*|compris\w*|made\s+up|part\s+of|component|members?\s+of|affiliat\w*|belong\w*"
     r"|led\s+by|joined|merg\w*|formerly|previously|known\s+as|branch|wing|franchise|umbrella|both)\b"
-    r"|^['’]s?\s*[\"“”«»]?\s*$|\b(?:groups?|factions?)\s+of\b|\bone\s+(?:of\s+)?the\b"
-    r"|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم",
+    r"|\b(?:groups?|factions?|division|brigade|battalion|legion|corps|gathering|wing)\s+of\b|\bone\s+(?:of\s+)?the\b"
+    r"|^\s*of\s+(?:the\s+)?[\"“”«»]?\s*$"
+    r"|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم"
+    r"|انتما[ءئ]|ينتمي|تنتمي|المنخرط|تحت\s+قيادة",
     re.IGNORECASE,
 )
-APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,80}$", re.IGNORECASE)
+# Named as one of the factions of the next name, however far back its own name stands ("أحرار الشرقية،
+# القادمين من دير الزور، من أبرز كتائب الجيش الحر"): the next name is no side of its own.
+PART_OF_NEXT = re.compile(
+    r"(?:أكبر|اكبر|أبرز|ابرز|أحد|احد|إحدى|احدى)\s+(?:فصائل|كتائب|مكونات)\s*[\"“”«»]?\s*$"
+    r"|\bone\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:factions|groups|brigades|components)\s+of\s+(?:the\s+)?[\"“”«»]?\s*$",
+    re.IGNORECASE,
+)
+# A group named as a speaker's ("الناطق باسم X", "المسؤول الإعلامي لـ X"): the one telling, no side.
+SPEAKER_OF = re.compile(
+    r"(?:(?:الناطق|المتحدث)\s+(?:الرسمي\s+)?باسم|(?:المسؤول|المكتب)\s+الإعلامي\s*(?:في|ل)?)\s*[\"“”«»]?\s*$"
+)
+# "هاجمت X مواقع Y", "X positions Y": the property of the one is the target of the other, not a list.
+PROPERTY_BETWEEN = re.compile(
+    r"\b(?:positions?|headquarters|bases?|checkpoints?|posts?)\b"
+    r"|(?<!\w)[وفبل]?(?:ال)?(?:مواقع|موقع|مقرات|مقر|مقار|نقاط|حواجز|مناطق)"
+    r"(?!\w)"
+)
+# "X's Y": Y is the part of X that fights ("ISIS attacked the FSA's Sultan Murad Brigade"), one side with X.
+POSSESSIVE = re.compile(r"['’]s?\s*[\"“”«»]?\s*")
+# A fronted phrase ends at its comma: "After battles with X, Y advanced" names two sides, not a list.
+FRONTED = re.compile(
+    r"(?:^\W*|[–—:]\s*)(?:after|following|subsequent\s+to|amid|during)\b[^\u27e6,]*$", re.IGNORECASE
+)
+# "between", "pitting" or a verb-first "تبادلت" (exchanged fire) before a list: its names are opposed.
+APART_BEFORE = re.compile(r"(?:\bbetween\b|\bpitt\w*|بين)[^\u27e6]{0,80}$|تبادل\w*[^\u27e6]{0,10}$", re.IGNORECASE)
 # "between X and Y" after a word that is no fight ("tensions between X and Y"): unsure, left out.
 FIGHT_BETWEEN = re.compile(
     rf"(?:\b(?:{FIGHT_NOUNS}|shelling)|{FIGHT_NOUNS_AR}|(?:ال)?قصف|\bpitt\w*)(?:[\s,،\"“”«»]+[^\s\u27e6]+){{0,3}}?"
-    r"[\s,،\"“”«»]*(?:between|بين)?[^\u27e6]{0,80}$|\bpitt\w*[^\u27e6]{0,80}$",
+    r"[\s,،\"“”«»]*(?:between|بين)?[^\u27e6]{0,80}$|\bpitt\w*[^\u27e6]{0,80}$|تبادل\w*[^\u27e6]{0,10}$",
     re.IGNORECASE,
 )
 # "clashes between X and Y with Z": X and Y on one side, which the shapes read.
-BETWEEN_WITH = re.compile(r"(?:between|بين)[^\u27e6]{0,40}\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?(?:with|against|مع|ضد)\s")
+BETWEEN_WITH = re.compile(
+    r"(?:between|بين)[^\u27e6]{0,40}\u27e6\d+\u27e7[^\u27e6]+\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?(?:with|against|مع|ضد)\s"
+)
 # "forces allied to X": not X itself.
 ALLIED_TO = re.compile(
     r"\b(?:allied|loyal|close|friendly)\s+(?:to|with)\s*[\"“”«»]?\s*$|الموالية?\s+ل[ـ]?\s*[\"“”«»]?\s*$", re.IGNORECASE
 )
+# Losses of a list right after a fight with no one else named: "traded fire, leaving six X and three Y
+# members dead" are two sides.
+LOSSES_OF_BOTH = re.compile(
+    r"\b(?:clash\w*|fighting|battles?|infighting|(?:traded|exchanged)\s[^\u27e6]{0,40}?fire)\b[^\u27e6]{0,60}?"
+    r"\b(?:leaving|left|killing|killed)\b[^\u27e6]{0,30}$",
+    re.IGNORECASE,
+)
 APART_AFTER = re.compile(
     r"^[^\u27e6]{0,40}?(?:\b(?:clash(?:ed|ing)|fought|fighting|battl(?:ed|ing)|each\s+other|one\s+another|at\s+war"
-    r"|exchang\w*\s+fire)\b"
+    r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
+    r"|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
+    r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
+    r"|battles?)(?!\s+(?:with|against)))\b"
     r"|اشتبك|تقاتل|اقتتل)",
     re.IGNORECASE,
 )
@@ -362,6 +451,11 @@ STATE_FORCES = (
 )
 # A cheap test first: most sentences name no state forces, and the full test below is slow.
 STATE_OR_TOGETHER = re.compile(rf"{STATE_FORCES}|\b(?:together|jointly)\b")
+STATE_OR_TOGETHER_EN = re.compile(
+    r"\b(?:regime|government|army|troops|soldiers|assad|air\s+force|warplanes|airstrikes?|together|jointly)\b"
+)
+WORDS_AR = Words(FIGHT_WORDS, NOT_A_FIGHT, STATE_OR_TOGETHER, True)
+WORDS_EN = Words(re.compile(FIGHT_WORDS_EN), re.compile(NOT_A_FIGHT_EN), STATE_OR_TOGETHER_EN, False)
 THIRD_PARTY = re.compile(
     rf"(?:{FIGHT_WORDS.pattern}).{{0,60}}?{STATE_FORCES}|{STATE_FORCES}[^\u27e6]{{0,30}}?(?:{FIGHT_WORDS.pattern})"
     rf"|\b(?:from|against)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?{STATE_FORCES}|(?:من|ضد|مع)\s+(?:قوات\s+)?{STATE_FORCES}"
@@ -369,51 +463,77 @@ THIRD_PARTY = re.compile(
 )
 
 
-def sentence_sides(sentence: str, ids: list[str]) -> set[tuple[str, str]]:
-    """Pairs of the sentence rule (above) in a masked sentence, read clause by clause (";" ends one)."""
-    return set().union(*(clause_sides(clause, ids) for clause in re.split("[;؛]", sentence)))
+# How far back the tests of the words before a list read ("between", a fight noun, losses): each of them
+# reaches less far, and a long sentence is then not read from its start for every list in it.
+REACH = 200
 
 
-def clause_sides(template: str, ids: list[str]) -> set[tuple[str, str]]:
-    lowered = template.lower()  # the sentence-wide tests are written in lower case (faster than IGNORECASE)
-    fight = next((word for word in FIGHT_WORDS.finditer(lowered) if word.group() != "conflict"), None)
+def sentence_sides(sentence: str, ids: list[str], lowered: str | None = None) -> set[tuple[str, str]]:
+    """Pairs of the sentence rule (above) in a masked sentence, read clause by clause (";" ends one);
+    ``lowered`` is the sentence in lower case."""
+    lowered = sentence.lower() if lowered is None else lowered
+    words = words_for(lowered)
+    if ";" not in sentence and "؛" not in sentence:
+        return clause_sides(sentence, ids, lowered, words)
+    return set().union(*(clause_sides(clause, ids, clause.lower(), words) for clause in re.split("[;؛]", sentence)))
+
+
+def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> set[tuple[str, str]]:
+    # The sentence-wide tests are written in lower case and read ``lowered`` (faster than IGNORECASE).
+    fight = next((word for word in words.fight.finditer(lowered) if word.group() != "conflict"), None)
     if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
-    one_hand = ONE_SIDE.search(template)
+    # False: a backer or whole named after its part ("X, affiliated to Y"), not a side of its own
+    counted = [
+        not (
+            ALLIED_TO.search(template, max(0, start - 80), start)
+            or words.arabic and SPEAKER_OF.search(template, max(0, start - 80), start)
+        )
+        for start, _, _ in spans
+    ]
+    for n in range(1, len(spans)):
+        gap = template[spans[n - 1][1]:spans[n][0]]
+        if spans[n][2] != spans[n - 1][2] and (len(gap) <= 50 and BELONGING.search(gap) or PART_OF_NEXT.search(gap)):
+            counted[n] = False
+    one_hand = ("one" in lowered or "من" in lowered) and ONE_SIDE.search(template)
     other_hand = one_hand and OTHER_SIDE.search(template, one_hand.end())
     if one_hand and other_hand:  # sides named outright: nothing else to weigh
-        first_side = {group for start, _, group in spans if start < one_hand.start()}
-        second_side = {group for start, _, group in spans if one_hand.end() <= start < other_hand.start()}
+        first_side = {group for (start, _, group), n in zip(spans, counted) if n and start < one_hand.start()}
+        second_side = {
+            group for (start, _, group), n in zip(spans, counted) if n and one_hand.end() <= start < other_hand.start()
+        }
         return {tuple(sorted((a, b))) for a in first_side for b in second_side if a != b}
     if (
-        NOT_A_FIGHT.search(lowered)
+        words.no_fight.search(lowered)
         or INTENTION.search(lowered, 0, fight.start())
-        or STATE_OR_TOGETHER.search(lowered) and THIRD_PARTY.search(lowered)
+        or words.state_or_together.search(lowered) and THIRD_PARTY.search(lowered)
         or BETWEEN_WITH.search(lowered)
     ):
         return set()
     side = list(range(len(spans)))  # the side of each mention, as the index of its first mention
-    counted = [True] * len(spans)  # False: a backer or whole named after its part, not a side of its own
     apart: set[int] = set()  # mentions of a list whose names are opposed ("clashes between X and Y")
-    for n, (start, _, _) in enumerate(spans):
-        if ALLIED_TO.search(template[:start]):
-            counted[n] = False
     for n in range(1, len(spans)):
         (_, end, before), (start, _, group) = spans[n - 1], spans[n]
         gap = template[end:start]
         if group == before:
             side[n] = side[n - 1]
-        elif len(gap) <= 50 and BELONGING.search(gap):
-            side[n], counted[n] = side[n - 1], False
+        elif not counted[n]:
+            side[n] = side[n - 1]
+        elif POSSESSIVE.fullmatch(gap):
+            side[n] = side[n - 1]
+        elif gap.lstrip().startswith(",") and " and " not in gap and FRONTED.search(template, 0, spans[n - 1][0]):
+            continue
+        elif not re.search(r"[,،&]|\band\b|(?<!\w)و", gap) and PROPERTY_BETWEEN.search(gap):
+            continue
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
-            before, after = template[: spans[first][0]], template[spans[n][1]:]
+            before, after = template[max(0, spans[first][0] - REACH): spans[first][0]], template[spans[n][1]:]
             if APART_BEFORE.search(before):
                 if not FIGHT_BETWEEN.search(before):
                     return set()
                 apart.update((n - 1, n))
-            elif APART_AFTER.search(after):
+            elif APART_AFTER.search(after) or LOSSES_OF_BOTH.search(before):
                 apart.update((n - 1, n))
             else:
                 side[n], counted[n] = side[n - 1], counted[n] and counted[n - 1]
@@ -443,7 +563,12 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text``, without the spaces around it."""
     spans, start = [], 0
     for match in SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
+        if text[match.start()] == "\n":
+            spans.append((start, match.start()))
+        elif match.end() > match.start() + 1:  # a mark followed by a space ("U.S." goes on)
+            spans.append((start, match.start() + 1))
+        else:
+            continue
         start = match.end()
     spans.append((start, len(text)))
     return [(s, e) for s, e in spans if text[s:e].strip()]
@@ -473,7 +598,7 @@ def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, li
             return " "
         return match.group(0)
 
-    return PARENTHESIS.sub(restatement, template), ids
+    return (PARENTHESIS.sub(restatement, template) if "(" in template else template), ids
 
 
 def slots(text: str, ids: list[str]) -> list[str]:
@@ -483,9 +608,9 @@ def slots(text: str, ids: list[str]) -> list[str]:
 def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
     """Pairs of group ids the masked sentence reports fighting each other."""
     lowered = template.lower()
-    if not FIGHT_WORDS.search(lowered):  # most sentences naming two groups tell no fight
+    if not words_for(lowered).fight.search(lowered):  # most sentences naming two groups tell no fight
         return set()
-    found = sentence_sides(template, ids)
+    found = sentence_sides(template, ids, lowered)
     if found:  # settled: in such sentences of the development sets the shapes add one pair, a wrong one
         return found
     for index, trigger in enumerate(triggers()):
@@ -518,11 +643,19 @@ def find_clashes(article: dict[str, Any]) -> list[dict[str, Any]]:
         )
         if len({group for _, _, group in mentions}) < 2:
             continue
-        for start, end in sentences(text):
-            inside = [(s - start, e - start, g) for s, e, g in mentions if start <= s and e <= end]
-            if len({g for _, _, g in inside}) < 2:
+        # Each mention to its sentence, so that a sentence naming fewer than two groups costs nothing.
+        spans = sentences(text)
+        starts = [start for start, _ in spans]
+        inside: dict[int, list[tuple[int, int, str]]] = {}
+        for s, e, g in mentions:
+            number = bisect_right(starts, s) - 1
+            if number >= 0 and e <= spans[number][1]:
+                inside.setdefault(number, []).append((s, e, g))
+        for number, named in inside.items():
+            if len({g for _, _, g in named}) < 2:
                 continue
-            template, ids = masked(text[start:end], inside)
+            start, end = spans[number]
+            template, ids = masked(text[start:end], [(s - start, e - start, g) for s, e, g in named])
             for pair in sorted(pairs_in(template, ids)):
                 clashes.append({"groups": list(pair), "field": field, "start": start, "end": end})
     return clashes

@@ -15,7 +15,9 @@ from plugins.model import Page
 
 DATA = Path(__file__).parent / "data"
 DEVELOPMENT = DATA / "clashes_sentences.jsonl"
+TEST = DATA / "clashes_test.jsonl"
 HELD_OUT = DATA / "clashes_heldout.jsonl"
+BATCH2 = DATA / "clashes_batch2.jsonl"
 OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
 
 
@@ -36,20 +38,22 @@ def test_labelled_set_is_real_reporting_with_sources():
     assert any("بين" in row["text"] for row in rows)  # Arabic reporting is in it
 
 
-def test_held_out_set_is_real_reporting_with_sources_a_third_arabic():
-    rows = labelled(HELD_OUT)
+@pytest.mark.parametrize("path, earlier", [(HELD_OUT, [DEVELOPMENT, TEST]), (BATCH2, [DEVELOPMENT, TEST, HELD_OUT])])
+def test_later_sets_are_new_real_reporting_with_sources_a_third_arabic(path, earlier):
+    rows = labelled(path)
     assert len(rows) >= 60
     assert all(row["source"].startswith("http") for row in rows)
     assert sum(any("\u0600" <= c <= "\u06ff" for c in row["text"]) for row in rows) * 3 >= len(rows)
-    development = {row["text"] for row in labelled()}
-    assert not development & {row["text"] for row in rows}
+    seen = {row["text"] for before in earlier for row in labelled(before)}
+    assert not seen & {row["text"] for row in rows}
 
 
-# Guards against regressions at the measured level minus a small margin: on the development set, where
-# the rules were tuned, 0.94 and 0.85; on the held-out set, never read while changing a rule, 0.92 and 0.68
-# (the issue's target, recall 0.7, is not reached there; benchmarks/bench_clashes.py prints the figures).
+# The issue's target, precision >= 0.9 and recall >= 0.7, on every labelled set; on the sets where it is
+# well above, a guard against regressions at the measured level minus a small margin (development 0.94 and
+# 0.86, held-out 0.99 and 0.84, batch 2 0.98 and 0.74; benchmarks/bench_clashes.py prints the figures).
 @pytest.mark.parametrize(
-    "path, precision_at_least, recall_at_least", [(DEVELOPMENT, 0.91, 0.82), (HELD_OUT, 0.89, 0.65)]
+    "path, precision_at_least, recall_at_least",
+    [(DEVELOPMENT, 0.92, 0.84), (TEST, 0.9, 0.9), (HELD_OUT, 0.95, 0.8), (BATCH2, 0.9, 0.7)],
 )
 def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, recall_at_least):
     true_pos = false_pos = false_neg = 0
@@ -85,6 +89,37 @@ def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, re
         ("سيطرت هيئة تحرير الشام على القرية بعد طرد مسلحي حركة أحرار الشام منها", {("ahrar-al-sham", "hts")}),
         ("Tensions rose between Ahrar al-Sham and Hay'at Tahrir al-Sham after a checkpoint was attacked.", set()),
         ("Hay'at Tahrir al-Sham and Ahrar al-Sham took the town after clashes with regime forces.", set()),
+        # "fighters" and "battalions" are no fight words: an arrest is no fight.
+        ("The security apparatus of Hay'at Tahrir al-Sham arrested a number of Hurras al-Din fighters.", set()),
+        # Losses on both sides of one fight; a mediators' appeal is no fight.
+        ("Six Nusra fighters and 29 Hazm fighters were killed in the clashes.", {("hazzm-movement", "hts")}),
+        ("They called on the Levant Front and Ahrar al-Sham to intervene and end the fighting.", set()),
+        # A fronted phrase ends at its comma; "X's Y" is one side.
+        ("After battles with the Islamic State, rebels of Jaysh al-Islam advanced in Qalamoun.",
+         {("islamic-state", "jaysh-al-islam")}),
+        ("ISIS attacked the Free Syrian Army’s “Sultan Murad Brigade” at Dalhah.",
+         {("free-syrian-army", "islamic-state"), ("islamic-state", "sultan-murad-division")}),
+        # "between X against Y"; mutual exchanges of fire; a verb-first Arabic sentence whose "و" joins a list.
+        ("Clashes took place between Hay'at Tahrir al-Sham against Ahrar al-Sham in al-Mastumah.",
+         {("ahrar-al-sham", "hts")}),
+        ("The SDF and the SNA traded fire near Manbij.", {("syrian-democratic-forces", "syrian-national-army")}),
+        ("تبادلت هيئة تحرير الشام وحركة أحرار الشام إطلاق النار في ريف إدلب", {("ahrar-al-sham", "hts")}),
+        ("سيطرت هيئة تحرير الشام ومقاتلو حركة أحرار الشام على المدينة", set()),
+        # Targeting, opening fire and operations against, in Arabic; the positions of one name before the next.
+        ("حراس الدين يستهدف دورية لهيئة تحرير الشام جنوب حلب", {("hts", "hurras-al-din")}),
+        ("هاجمت خلايا تنظيم داعش مواقع قوات سوريا الديمقراطية في ريف دير الزور",
+         {("islamic-state", "syrian-democratic-forces")}),
+        # The speaker's group is no side: "the SNA's spokesman said ... HTS attacks on the NFL's areas".
+        ("وأفاد الناطق باسم الجيش الوطني أنه تم إرسال مجموعات للمشاركة في صد هجمات هيئة تحرير الشام على مناطق "
+         "الجبهة الوطنية للتحرير", {("hts", "national-front-for-liberation")}),
+        # Losses of both sides right after a fight; "the Hamza Division of the FSA" is one side.
+        ("The two sides traded artillery and rocket fire, leaving six FSA and three SDF members dead.",
+         {("free-syrian-army", "syrian-democratic-forces")}),
+        ("Clashes erupted between Ahrar al-Sharqiya and the Hamza Division of the Free Syrian Army in Afrin.",
+         {("ahrar-al-sharqiya", "hamza-division")}),
+        # Named as one of the factions of the next group, however far back: that group is no side.
+        ("ويعتبر أحرار الشرقية، القادمين من دير الزور، من أبرز كتائب الجيش الحر، التي قاتلت تنظيم داعش",
+         {("ahrar-al-sharqiya", "islamic-state")}),
     ],
 )
 def test_sentence_shapes(text, expected):
@@ -127,3 +162,22 @@ def test_seed_fights_are_found_by_the_chain(tmp_path, outlet, seed, fights):
     for clash in record["clashes"]:
         sentence = record[clash["field"]][clash["start"]:clash["end"]]
         assert sentence.strip() == sentence and sentence
+
+
+def test_sentences_naming_fewer_than_two_groups_are_not_read(monkeypatch):
+    # The plugin runs on every exported article: only a sentence naming two groups or more is read.
+    import plugins.clashes as clashes
+
+    read = []
+    real_masked = clashes.masked
+
+    def masked(sentence, mentions):
+        read.append(sentence)
+        return real_masked(sentence, mentions)
+
+    monkeypatch.setattr(clashes, "masked", masked)
+    one_group = " ".join(f"Hay'at Tahrir al-Sham shelled village number {n}." for n in range(40))
+    body = f"{one_group} Clashes erupted between Ahrar al-Sham and Hay'at Tahrir al-Sham near Ariha. {one_group}"
+    article = {"title": "Ahrar al-Sham holds its ground", "body": body, "groups": find_groups(None, body)}
+    assert {tuple(c["groups"]) for c in clashes.find_clashes(article)} == {("ahrar-al-sham", "hts")}
+    assert read == ["Clashes erupted between Ahrar al-Sham and Hay'at Tahrir al-Sham near Ariha."]
