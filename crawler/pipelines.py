@@ -17,6 +17,7 @@ from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from scrapy.utils.job import job_dir
 
+from crawler.amendments import amend_feed
 from crawler.feeds import FAILED as OUTPUT_FAILED
 from crawler.feeds import (
     JOB_FEEDS,
@@ -30,6 +31,7 @@ from crawler.feeds import (
 from crawler.items import ArticleItem
 from crawler.spiders import FAILED
 from plugins.chain import STAT, Chain, StorageFailed
+from plugins.dedup import store_from_settings
 from plugins.export import quarantine_path
 from plugins.model import Page, StoreUnavailable
 
@@ -40,6 +42,7 @@ class HookChainPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.chain: Chain | None = None
+        self.amended_feed: str | None = None  # the JSON Lines feed this run amends (crawler.amendments)
         self.quarantine: Path | None = None
         # Quarantine reasons, as kinds ("the server answered HTTP 500 ..."), for the closing summary.
         self.reasons: Counter[str] = Counter()
@@ -63,6 +66,10 @@ class HookChainPipeline:
                 # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
                 journal = FeedJournal(feed, OutputGuard.of(self.crawler))
                 journal.recover(self.chain)
+                if "dedup" in self.chain.state:
+                    self.amended_feed = feed
+                    if not options.get("overwrite") or last_run_killed(feed):  # a feed that is appended to
+                        self.amend(self.chain.state["dedup"])
         except (OSError, sqlite3.Error) as exc:  # a store or a folder that cannot be written: stop at once
             self.chain = None
             OutputGuard.of(self.crawler).fail(f"cannot open the crawl's output or state: {exc}", close=False)
@@ -71,6 +78,32 @@ class HookChainPipeline:
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
             self.crawler.signals.connect(journal.written, signal=signals.item_scraped)
+        if self.amended_feed:
+            # Once the feed export has closed the feed: nothing else writes to it then.
+            self.crawler.signals.connect(self.amend_at_close, signal=signals.feed_exporter_closed)
+
+    def amend(self, store: Any) -> None:
+        """Append the amending lines this run's feed owes (crawler.amendments); log what other feeds owe."""
+        done = amend_feed(self.amended_feed, store)
+        name = self.crawler.spider.name
+        if done.appended:
+            logger.info("%s: %d records of %s amended: each is a copy of an earlier-published article exported "
+                        "after it", name, done.appended, self.amended_feed)
+        self.crawler.stats.set_value(STAT("amendments_owed_elsewhere"), done.owed_elsewhere)
+        self.crawler.stats.inc_value(STAT("amended"), done.appended)
+
+    def amend_at_close(self) -> None:
+        if OutputGuard.of(self.crawler).failure:  # the next run amends, once the output can be written
+            return
+        store = store_from_settings(self.chain.settings)
+        try:
+            self.amend(store)
+        finally:
+            store.close()
+        owed = self.crawler.stats.get_value(STAT("amendments_owed_elsewhere"))
+        if owed:
+            logger.info("%s: %d records of other feeds owe an amending line (scrapy amend FEED appends them)",
+                        self.crawler.spider.name, owed)
 
     def close_spider(self) -> None:
         if self.chain is None:  # it could not open
