@@ -87,8 +87,8 @@ class HookChainPipeline:
         done = amend_feed(self.amended_feed, store)
         name = self.crawler.spider.name
         if done.appended:
-            logger.info("%s: %d records of %s amended: each is a copy of an earlier-published article exported "
-                        "after it", name, done.appended, self.amended_feed)
+            logger.info("%s: %s appended to %s: each marks a record as a copy of an article published before it "
+                        "and exported after it", name, plural(done.appended, "amending line"), self.amended_feed)
         self.crawler.stats.set_value(STAT("amendments_owed_elsewhere"), done.owed_elsewhere)
         self.crawler.stats.inc_value(STAT("amended"), done.appended)
 
@@ -102,8 +102,8 @@ class HookChainPipeline:
             store.close()
         owed = self.crawler.stats.get_value(STAT("amendments_owed_elsewhere"))
         if owed:
-            logger.info("%s: %d records of other feeds owe an amending line (scrapy amend FEED appends them)",
-                        self.crawler.spider.name, owed)
+            logger.info("%s: other feeds still owe %s (scrapy amend lists them; scrapy amend FEED appends them)",
+                        self.crawler.spider.name, plural(owed, "amending line"))
 
     def close_spider(self) -> None:
         if self.chain is None:  # it could not open
@@ -223,6 +223,10 @@ def job_resumes(settings: Any, feed: str) -> bool:
     started = Path(jobdir, JOB_FEEDS) if jobdir else None
     return bool(started and started.is_file()
                 and str(Path(feed).resolve()) in started.read_text(encoding="utf-8").splitlines())
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def reason_kind(reason: str) -> str:
