@@ -172,3 +172,19 @@ def test_scrapy_amend_appends_what_a_closed_feed_owes_and_says_what_others_owe(t
     refused = amend(str(tmp_path / "other.jsonl"))
     assert refused.returncode == 1 and "a crawl is writing it" in refused.stderr
     assert len(lines(tmp_path / "other.jsonl")) == 1
+
+
+def test_the_analysis_tables_read_an_amended_feed_as_one_row_per_revision(tmp_path):
+    from crawler.analysis import build_tables, read_feeds
+
+    store = SQLiteStore(tmp_path / "state.sqlite")
+    repost, original = make_record(**REPOST), make_record(**ORIGINAL)
+    export(store, repost)
+    export(store, original)
+    forum = tmp_path / "forum.jsonl"
+    write(forum, repost)
+    amend_feed(forum, store)
+    store.close()
+    (row,) = build_tables(read_feeds([forum]))["articles"]
+    assert (row["id"], row["revision"], row["latest"], row["duplicate_of"], row["line"]) == (
+        repost["id"], 1, True, original["id"], 2)
