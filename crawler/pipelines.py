@@ -95,11 +95,16 @@ class HookChainPipeline:
     def amend_at_close(self) -> None:
         if OutputGuard.of(self.crawler).failure:  # the next run amends, once the output can be written
             return
-        store = store_from_settings(self.chain.settings)
         try:
-            self.amend(store)
-        finally:
-            store.close()
+            store = store_from_settings(self.chain.settings)
+            try:
+                self.amend(store)
+            finally:
+                store.close()
+        except OSError as exc:  # a store gone, a feed that cannot be written: what is owed stays owed
+            logger.error("%s: could not amend %s: %s. The next crawl writing it, or scrapy amend, does it",
+                         self.crawler.spider.name, self.amended_feed, exc)
+            return
         owed = self.crawler.stats.get_value(STAT("amendments_owed_elsewhere"))
         if owed:
             logger.info("%s: other feeds still owe %s (scrapy amend lists them; scrapy amend FEED appends them)",
