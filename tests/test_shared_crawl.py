@@ -95,18 +95,29 @@ def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_pat
               "DOWNLOAD_DELAY=0.4"]
     client = connect(redis_server.url)
     with Mirror(SITES / OUTLET) as mirror:
+        # The victim gets its first article page and waits for its second: killed halfway, it surely holds a
+        # request it has not finished, whatever the pace of the machine.
+        articles, victims = set(article_paths(mirror)), []
+
+        def victims_second_article(path, agent):
+            if "victim" in agent and path in articles:
+                victims.append(path)
+                return len(victims) == 2
+            return False
+
+        hold = Hold(victims_second_article).install(mirror)
         victim_feed = tmp_path / "w1.jsonl"
-        victim = worker(mirror, victim_feed, *shared, "CRAWL_QUEUE_WORKER=victim")
+        victim = worker(mirror, victim_feed, *shared, "CRAWL_QUEUE_WORKER=victim", "USER_AGENT=tests victim")
+        assert hold.holding.wait(timeout=120), victim.stderr.read()[-3000:] if victim.poll() is not None else ""
         survivor = worker(mirror, tmp_path / "w2.jsonl", *shared)
-        # Halfway: articles fetched already, and the victim holding requests it has not finished.
+        # Halfway: the other worker is fetching articles too.
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (
-            sum(Counter(mirror.requested)[p] for p in article_paths(mirror)) >= 2
-            and any(lease.startswith(b"victim:") for lease in client.hkeys(f"conflict-feeds:{OUTLET}:leases"))
-        ):
+        while sum(Counter(mirror.requested)[p] for p in articles) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert any(lease.startswith(b"victim:") for lease in client.hkeys(f"conflict-feeds:{OUTLET}:leases"))
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
+        hold.release.set()
         # A new worker takes the killed one's place (on its machine: same feed, so its journal is read).
         replacement = worker(mirror, victim_feed, *shared)
         logs = [finish(survivor), finish(replacement)]
@@ -127,26 +138,42 @@ STORY = {"presstv": "/Detail/2013/07/13/313519/Syria-militants-al-Qaeda-linked-g
          "crowdstack": "/topic/in-fightings-brings-a-smile-to-assad"}  # the original and the forum's repost
 
 
-class HeldMirrorHandler(MirrorHandler):
-    """Serves the outlet's story page at once and holds its other article pages until ``release`` is set: the
-    crawl stores the story and is still running while the test starts the other outlet's crawl."""
+class Hold:
+    """Which requests a mirror holds (``holds(path, user_agent)``) until ``release`` is set; ``holding`` is set
+    once it holds one."""
 
-    def __init__(self, *args, held: set[str], release: threading.Event, **kwargs) -> None:
-        self.held, self.release = held, release
+    def __init__(self, holds) -> None:
+        self.holds = holds
+        self.release, self.holding = threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+
+    def install(self, mirror: Mirror) -> Hold:
+        mirror.server.RequestHandlerClass = partial(HeldMirrorHandler, root=mirror.root, requested=mirror.requested,
+                                                    hold=self)
+        return self
+
+
+class HeldMirrorHandler(MirrorHandler):
+    def __init__(self, *args, hold: Hold, **kwargs) -> None:
+        self.hold = hold
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path in self.held:
-            self.release.wait(timeout=200)
-        super().do_GET()
+        with self.hold.lock:
+            held = self.hold.holds(urlsplit(self.path).path, self.headers.get("User-Agent", ""))
+        if held:
+            self.hold.holding.set()
+            self.hold.release.wait(timeout=200)
+        try:
+            super().do_GET()
+        except OSError:  # the crawler that asked was killed meanwhile
+            pass
 
 
 def hold_all_but_the_story(mirror: Mirror, name: str) -> threading.Event:
-    release = threading.Event()
-    held = set(article_paths(mirror)) - {STORY[name]}
-    mirror.server.RequestHandlerClass = partial(HeldMirrorHandler, root=mirror.root, requested=mirror.requested,
-                                                held=held, release=release)
-    return release
+    """The crawl stores the story and is still running (its other article pages held) until the event is set."""
+    others = set(article_paths(mirror)) - {STORY[name]}
+    return Hold(lambda path, agent: path in others).install(mirror).release
 
 
 def outlet_crawl(name: str, mirror: Mirror, feed: Path, store: str, *settings: str) -> subprocess.Popen:
