@@ -186,7 +186,8 @@ def outlet_crawl(name: str, mirror: Mirror, feed: Path, store: str, *settings: s
 def wait_for_line(feed: Path, text: str, crawl: subprocess.Popen) -> None:
     deadline = time.monotonic() + 200
     while not (feed.exists() and text in feed.read_text(encoding="utf-8")):
-        assert crawl.poll() is None and time.monotonic() < deadline, crawl.stderr.read()[-3000:]
+        assert crawl.poll() is None, crawl.stderr.read()[-3000:]
+        assert time.monotonic() < deadline, f"{feed} has no line with {text!r} after 200 s"
         time.sleep(0.05)
 
 
