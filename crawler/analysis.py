@@ -136,11 +136,13 @@ def schema_version(value: Any) -> int | None:
 
 def build_tables(feeds: Feeds, registry: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
     """The five tables as lists of rows (Python values: datetime, date, list, dict)."""
+    # An amending line (crawler/amendments.py) stands for the earlier line of its id and revision.
+    records = list({(r["id"], int(r.get("revision") or 1)): r for r in feeds.records}.values())
     latest: dict[str, int] = defaultdict(int)
-    for record in feeds.records:
+    for record in records:
         latest[record["id"]] = max(latest[record["id"]], int(record.get("revision") or 1))
     articles, mentions, clashes = [], [], []
-    for record in feeds.records:
+    for record in records:
         revision = int(record.get("revision") or 1)
         instant, day = parse_published(record.get("published"))
         articles.append({

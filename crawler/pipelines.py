@@ -17,6 +17,7 @@ from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from scrapy.utils.job import job_dir
 
+from crawler.amendments import amend_feed
 from crawler.feeds import FAILED as OUTPUT_FAILED
 from crawler.feeds import (
     JOB_FEEDS,
@@ -30,6 +31,7 @@ from crawler.feeds import (
 from crawler.items import ArticleItem
 from crawler.spiders import FAILED
 from plugins.chain import STAT, Chain, StorageFailed
+from plugins.dedup import store_from_settings
 from plugins.export import quarantine_path
 from plugins.model import Page, StoreUnavailable
 
@@ -40,6 +42,7 @@ class HookChainPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.chain: Chain | None = None
+        self.amended_feed: str | None = None  # the JSON Lines feed this run amends (crawler.amendments)
         self.quarantine: Path | None = None
         # Quarantine reasons, as kinds ("the server answered HTTP 500 ..."), for the closing summary.
         self.reasons: Counter[str] = Counter()
@@ -63,6 +66,10 @@ class HookChainPipeline:
                 # Pipelines open before the feed export opens its files, so the feed is whole before it appends.
                 journal = FeedJournal(feed, OutputGuard.of(self.crawler))
                 journal.recover(self.chain)
+                if "dedup" in self.chain.state:
+                    self.amended_feed = feed
+                    if not options.get("overwrite") or last_run_killed(feed):  # a feed that is appended to
+                        self.amend(self.chain.state["dedup"])
         except (OSError, sqlite3.Error) as exc:  # a store or a folder that cannot be written: stop at once
             self.chain = None
             OutputGuard.of(self.crawler).fail(f"cannot open the crawl's output or state: {exc}", close=False)
@@ -71,6 +78,37 @@ class HookChainPipeline:
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
             self.crawler.signals.connect(journal.written, signal=signals.item_scraped)
+        if self.amended_feed:
+            # Once the feed export has closed the feed: nothing else writes to it then.
+            self.crawler.signals.connect(self.amend_at_close, signal=signals.feed_exporter_closed)
+
+    def amend(self, store: Any) -> None:
+        """Append the amending lines this run's feed owes (crawler.amendments); log what other feeds owe."""
+        done = amend_feed(self.amended_feed, store)
+        name = self.crawler.spider.name
+        if done.appended:
+            logger.info("%s: %s appended to %s: each marks a record as a copy of an article published before it "
+                        "and exported after it", name, plural(done.appended, "amending line"), self.amended_feed)
+        self.crawler.stats.set_value(STAT("amendments_owed_elsewhere"), done.owed_elsewhere)
+        self.crawler.stats.inc_value(STAT("amended"), done.appended)
+
+    def amend_at_close(self) -> None:
+        if OutputGuard.of(self.crawler).failure:  # the next run amends, once the output can be written
+            return
+        try:
+            store = store_from_settings(self.chain.settings)
+            try:
+                self.amend(store)
+            finally:
+                store.close()
+        except OSError as exc:  # a store gone, a feed that cannot be written: what is owed stays owed
+            logger.error("%s: could not amend %s: %s. The next crawl writing it, or scrapy amend, does it",
+                         self.crawler.spider.name, self.amended_feed, exc)
+            return
+        owed = self.crawler.stats.get_value(STAT("amendments_owed_elsewhere"))
+        if owed:
+            logger.info("%s: other feeds still owe %s (scrapy amend lists them; scrapy amend FEED appends them)",
+                        self.crawler.spider.name, plural(owed, "amending line"))
 
     def close_spider(self) -> None:
         if self.chain is None:  # it could not open
@@ -190,6 +228,10 @@ def job_resumes(settings: Any, feed: str) -> bool:
     started = Path(jobdir, JOB_FEEDS) if jobdir else None
     return bool(started and started.is_file()
                 and str(Path(feed).resolve()) in started.read_text(encoding="utf-8").splitlines())
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def reason_kind(reason: str) -> str:

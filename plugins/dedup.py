@@ -16,6 +16,12 @@ transaction that holds the store's lock for exactly this story, so that however 
 machines) meet the same story at the same moment, one exports it and the others count it as a duplicate.
 The transaction stays open while the rest of the export (the feed journal) runs, and commits after it.
 
+A feed line is never rewritten, but the earliest-published member of a cluster can arrive after its copies
+(crawls of two outlets in parallel, or in any order): the record that becomes the cluster's earliest is
+exported with ``duplicate_of`` null, and the members exported before it are remembered, in the same
+transaction, as owing an amendment (``amendments``: id and the ``duplicate_of`` it must say now).
+``crawler.amendments`` appends the amending line to the feed that holds each of them and then ``settle``s it.
+
 Two stores keep the same tables: ``SQLiteStore``, a file on one machine (the default), whose write lock is
 the whole file; and ``PostgresStore`` (DEDUP_STORE=postgresql://...), shared by crawlers on any number of
 machines, whose locks are transaction-scoped advisory locks on the article id and the body's LSH band keys
@@ -70,6 +76,8 @@ MASK64 = (1 << 64) - 1
 SHINGLE_BASE = np.uint64(0x9E3779B97F4A7C15)
 CHUNK = 4096  # shingles hashed at once: bounds memory on very long bodies
 
+# ``amendments``: exported records whose ``duplicate_of`` a later decision changed (an earlier-published member
+# joined their cluster after them), each with what it must say now, until an amending line is in its feed.
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -94,6 +102,11 @@ CREATE TABLE IF NOT EXISTS clusters (
 );
 CREATE TABLE IF NOT EXISTS lsh (key INTEGER NOT NULL, doc INTEGER NOT NULL REFERENCES revisions (doc),
                                 PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS amendments (
+    id TEXT PRIMARY KEY REFERENCES articles (id),
+    duplicate_of TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
 """
 # The same tables in PostgreSQL. ``doc`` is an identity that takes explicit values too (store-migrate).
 POSTGRES_SCHEMA = """
@@ -120,9 +133,14 @@ CREATE TABLE IF NOT EXISTS clusters (
 );
 CREATE TABLE IF NOT EXISTS lsh (key BIGINT NOT NULL, doc BIGINT NOT NULL REFERENCES revisions (doc),
                                 PRIMARY KEY (key, doc));
+CREATE TABLE IF NOT EXISTS amendments (
+    id TEXT PRIMARY KEY REFERENCES articles (id),
+    duplicate_of TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
 """
 # Tables in the order their rows can be copied (foreign keys point backwards).
-TABLES = ("meta", "articles", "revisions", "clusters", "lsh")
+TABLES = ("meta", "articles", "revisions", "clusters", "lsh", "amendments")
 SCHEMA_VERSION = "1"
 # Lock keys of the PostgreSQL store besides ids and band keys: creating the tables, and the key space of clusters.
 SCHEMA_LOCK = 0x636F6E666C696374  # "conflict"
@@ -148,6 +166,17 @@ class Decision:
     cluster: str
     duplicate_of: str | None
     earliest: str | None  # the cluster's earliest member before this record; None for a new cluster
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """An exported record whose ``duplicate_of`` must now say ``duplicate_of``; ``revision`` is the article's
+    latest (its latest line is the one to amend)."""
+
+    id: str
+    duplicate_of: str
+    revision: int
+    canonical_url: str
 
 
 def fold(text: str | None) -> str:
@@ -477,6 +506,7 @@ class Store:
         return recorded
 
     def _insert(self, article: dict[str, Any], fp: Fingerprint, decision: Decision) -> None:
+        now = datetime.now(timezone.utc).isoformat()
         article.update(revision=decision.revision, cluster=decision.cluster, duplicate_of=decision.duplicate_of)
         published = article.get("published")
         if decision.revision == 1:
@@ -492,15 +522,42 @@ class Store:
         (doc,) = self.execute(
             "INSERT INTO revisions (id, revision, content_hash, signature, recorded_at) VALUES (?, ?, ?, ?, ?) "
             "RETURNING doc",
-            (article["id"], decision.revision, fp.content_hash, blob, datetime.now(timezone.utc).isoformat()),
+            (article["id"], decision.revision, fp.content_hash, blob, now),
         ).fetchone()
         self.executemany("INSERT INTO lsh (key, doc) VALUES (?, ?) ON CONFLICT DO NOTHING",
                          [(k, doc) for k in fp.band_keys])
+        if decision.revision > 1:  # this line supersedes the article's earlier ones, amended or not
+            self.execute("DELETE FROM amendments WHERE id = ?", (article["id"],))
         if decision.earliest is None:
             self.execute("INSERT INTO clusters VALUES (?, ?)", (decision.cluster, article["id"]))
         elif decision.duplicate_of is None and decision.earliest != article["id"]:
-            # Published before every member seen so far: later copies point here.
+            # Published before every member seen so far: later copies point here, and every member already
+            # exported (the former earliest with duplicate_of null, the others naming it) owes an amendment.
             self.execute("UPDATE clusters SET earliest = ? WHERE cluster = ?", (article["id"], decision.cluster))
+            self.execute(
+                "INSERT INTO amendments (id, duplicate_of, decided_at) SELECT id, ?, ? FROM articles "
+                "WHERE cluster = ? AND id <> ? "
+                "ON CONFLICT (id) DO UPDATE SET duplicate_of = excluded.duplicate_of, decided_at = excluded.decided_at",
+                (article["id"], now, decision.cluster, article["id"]),
+            )
+
+    # -- amendments ---------------------------------------------------------------------------------
+
+    def amendments(self) -> list[Amendment]:
+        """The exported records that owe an amending line, oldest decision first."""
+        with self._reachable():
+            rows = self.execute(
+                "SELECT a.id, a.duplicate_of, (SELECT max(revision) FROM revisions r WHERE r.id = a.id), "
+                "ar.canonical_url FROM amendments a JOIN articles ar ON ar.id = a.id ORDER BY a.decided_at, a.id"
+            ).fetchall()
+        return [Amendment(*row) for row in rows]
+
+    def settle(self, amendment: Amendment) -> None:
+        """Forget an amendment now that a feed holds it; unless another decision changed it meanwhile."""
+        self.commit()  # a batch of claims, if any, first
+        with self._reachable(), self._transaction():
+            self.execute("DELETE FROM amendments WHERE id = ? AND duplicate_of = ?",
+                         (amendment.id, amendment.duplicate_of))
 
     def commit(self) -> None:
         with self._reachable():
@@ -635,10 +692,9 @@ class PostgresStore(Store):
 # -- hooks -----------------------------------------------------------------------------------------
 
 
-@hookimpl
-def chain_opened(chain):
-    settings = chain.settings
-    chain.state["dedup"] = open_store(
+def store_from_settings(settings: Any) -> Store:
+    """The store a run's settings name, with their options."""
+    return open_store(
         settings.get("DEDUP_STORE") or DEFAULT_STORE,
         threshold=settings.getfloat("DEDUP_THRESHOLD", DEFAULT_THRESHOLD),
         shingle_size=settings.getint("DEDUP_SHINGLE_SIZE", DEFAULT_SHINGLE_SIZE),
@@ -646,6 +702,11 @@ def chain_opened(chain):
         bands=settings.getint("DEDUP_BANDS", DEFAULT_BANDS),
         commit_every=settings.getint("DEDUP_COMMIT_EVERY", DEFAULT_COMMIT_EVERY),
     )
+
+
+@hookimpl
+def chain_opened(chain):
+    chain.state["dedup"] = store_from_settings(chain.settings)
 
 
 @hookimpl

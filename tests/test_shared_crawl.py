@@ -10,10 +10,14 @@ import sys
 import threading
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
 
 
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, MirrorHandler
 from crawler.queue import TAKE, Keys, SiteTurns, connect, totals, totals_line
 from tests.conftest import FAST, ROOT, SITES, read_jsonl, run_scrapy
 from tests.servers import Postgres, postgres, postgres_url, redis_server  # noqa: F401 (fixtures)
@@ -91,18 +95,29 @@ def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_pat
               "DOWNLOAD_DELAY=0.4"]
     client = connect(redis_server.url)
     with Mirror(SITES / OUTLET) as mirror:
+        # The victim gets its first article page and waits for its second: killed halfway, it surely holds a
+        # request it has not finished, whatever the pace of the machine.
+        articles, victims = set(article_paths(mirror)), []
+
+        def victims_second_article(path, agent):
+            if "victim" in agent and path in articles:
+                victims.append(path)
+                return len(victims) == 2
+            return False
+
+        hold = Hold(victims_second_article).install(mirror)
         victim_feed = tmp_path / "w1.jsonl"
-        victim = worker(mirror, victim_feed, *shared, "CRAWL_QUEUE_WORKER=victim")
+        victim = worker(mirror, victim_feed, *shared, "CRAWL_QUEUE_WORKER=victim", "USER_AGENT=tests victim")
+        assert hold.holding.wait(timeout=120), victim.stderr.read()[-3000:] if victim.poll() is not None else ""
         survivor = worker(mirror, tmp_path / "w2.jsonl", *shared)
-        # Halfway: articles fetched already, and the victim holding requests it has not finished.
+        # Halfway: the other worker is fetching articles too.
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (
-            sum(Counter(mirror.requested)[p] for p in article_paths(mirror)) >= 2
-            and any(lease.startswith(b"victim:") for lease in client.hkeys(f"conflict-feeds:{OUTLET}:leases"))
-        ):
+        while sum(Counter(mirror.requested)[p] for p in articles) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert any(lease.startswith(b"victim:") for lease in client.hkeys(f"conflict-feeds:{OUTLET}:leases"))
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
+        hold.release.set()
         # A new worker takes the killed one's place (on its machine: same feed, so its journal is read).
         replacement = worker(mirror, victim_feed, *shared)
         logs = [finish(survivor), finish(replacement)]
@@ -119,29 +134,122 @@ def test_a_worker_killed_halfway_loses_nothing_and_exports_nothing_twice(tmp_pat
     assert all("owed" in log for log in logs)
 
 
-def test_two_outlets_carrying_one_story_in_parallel_share_postgres_one_cluster(tmp_path, postgres_url):
+STORY = {"presstv": "/Detail/2013/07/13/313519/Syria-militants-al-Qaeda-linked-group-clash-in-Aleppo",
+         "crowdstack": "/topic/in-fightings-brings-a-smile-to-assad"}  # the original and the forum's repost
+
+
+class Hold:
+    """Which requests a mirror holds (``holds(path, user_agent)``) until ``release`` is set; ``holding`` is set
+    once it holds one."""
+
+    def __init__(self, holds) -> None:
+        self.holds = holds
+        self.release, self.holding = threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+
+    def install(self, mirror: Mirror) -> Hold:
+        mirror.server.RequestHandlerClass = partial(HeldMirrorHandler, root=mirror.root, requested=mirror.requested,
+                                                    hold=self)
+        return self
+
+
+class HeldMirrorHandler(MirrorHandler):
+    def __init__(self, *args, hold: Hold, **kwargs) -> None:
+        self.hold = hold
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        with self.hold.lock:
+            held = self.hold.holds(urlsplit(self.path).path, self.headers.get("User-Agent", ""))
+        if held:
+            self.hold.holding.set()
+            self.hold.release.wait(timeout=200)
+        try:
+            super().do_GET()
+        except OSError:  # the crawler that asked was killed meanwhile
+            pass
+
+
+def hold_all_but_the_story(mirror: Mirror, name: str) -> threading.Event:
+    """The crawl stores the story and is still running (its other article pages held) until the event is set."""
+    others = set(article_paths(mirror)) - {STORY[name]}
+    return Hold(lambda path, agent: path in others).install(mirror).release
+
+
+def outlet_crawl(name: str, mirror: Mirror, feed: Path, store: str, *settings: str) -> subprocess.Popen:
+    args = ["crawl", name, "-a", "start_url=" + ",".join(mirror.start_urls()), "-o", str(feed), *FAST,
+            "-s", f"DEDUP_STORE={store}", *[arg for setting in settings for arg in ("-s", setting)]]
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_line(feed: Path, text: str, crawl: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 200
+    while not (feed.exists() and text in feed.read_text(encoding="utf-8")):
+        assert crawl.poll() is None, crawl.stderr.read()[-3000:]
+        assert time.monotonic() < deadline, f"{feed} has no line with {text!r} after 200 s"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("first", ["crowdstack", "presstv", "crowdstack, closed before", "neither"])
+def test_two_outlets_carrying_one_story_in_parallel_share_postgres_one_cluster(tmp_path, postgres_url, first):
+    """One cluster, the repost marked as the copy of the Press TV original, whichever crawl stores its story
+    first: the forum crawl (still running when the original is stored: it amends its feed at its end; or
+    closed by then: its next run amends it) or the Press TV crawl (the repost is right the first time); or
+    both started together, whatever the race gives, once `scrapy amend` has amended a feed whose crawl ended
+    before the original was stored."""
+    feeds = {name: tmp_path / f"{name}.jsonl" for name in STORY}
+    logs = {}
     with Mirror(SITES / "presstv") as presstv, Mirror(SITES / "crowdstack") as forum:
-        crawls = [
-            subprocess.Popen(
-                [sys.executable, "-m", "scrapy", "crawl", name, "-a", "start_url=" + ",".join(m.start_urls()),
-                 "-O", str(tmp_path / f"{name}.jsonl"), *FAST, "-s", f"DEDUP_STORE={postgres_url}"],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            for name, m in (("presstv", presstv), ("crowdstack", forum))
-        ]
-        for crawl in crawls:
-            finish(crawl)
-    originals, reposts = read_jsonl(tmp_path / "presstv.jsonl"), read_jsonl(tmp_path / "crowdstack.jsonl")
+        mirrors = {"presstv": presstv, "crowdstack": forum}
+        if first == "neither":
+            crawls = {name: outlet_crawl(name, mirrors[name], feeds[name], postgres_url) for name in STORY}
+            logs = {name: finish(crawl) for name, crawl in crawls.items()}
+            amended = run_scrapy("amend", *map(str, feeds.values()), "-s", f"DEDUP_STORE={postgres_url}")
+            assert amended.returncode == 0, amended.stderr
+        else:
+            leader = first.split(",")[0]
+            follower = next(name for name in STORY if name != leader)
+            closed_before = first.endswith("closed before")
+            release = hold_all_but_the_story(mirrors[leader], leader)
+            if closed_before:
+                release.set()
+            # The held pages wait for the other crawl: room for them and the story, and no timeout meanwhile.
+            patient = ("CONCURRENT_REQUESTS_PER_DOMAIN=16", "DOWNLOAD_TIMEOUT=200")
+            lead = outlet_crawl(leader, mirrors[leader], feeds[leader], postgres_url, *patient)
+            wait_for_line(feeds[leader], "Kamal Hamami", lead)
+            if closed_before:
+                logs[leader] = finish(lead)
+            logs[follower] = finish(outlet_crawl(follower, mirrors[follower], feeds[follower], postgres_url))
+            assert lead.poll() is None or closed_before  # the crawls ran in parallel
+            release.set()
+            logs[leader] = logs.get(leader) or finish(lead)
+            if closed_before:
+                assert "presstv: other feeds still owe 1 amending line" in logs[follower]
+                # The forum's next crawl (the daily one, appending) amends its feed when it opens.
+                logs["again"] = finish(outlet_crawl(leader, forum, feeds[leader], postgres_url))
+                assert f"crowdstack: 1 amending line appended to {feeds[leader]}" in logs["again"]
+            elif leader == "crowdstack":  # the forum crawl amended its feed at its end
+                assert f"crowdstack: 1 amending line appended to {feeds[leader]}" in logs[leader]
+    originals, reposts = read_jsonl(feeds["presstv"]), read_jsonl(feeds["crowdstack"])
     original = next(r for r in originals if r["title"].startswith("Syria militants, al-Qaeda-linked group clash"))
-    repost = next(r for r in reposts if "Kamal Hamami" in r["body"])
+    repost_lines = [r for r in reposts if "Kamal Hamami" in r["body"]]
+    # Read as the README says: per id, the highest revision and of its lines the last.
+    repost = repost_lines[-1]
     assert repost["cluster"] == original["cluster"]
-    # The original (published first) is never marked as a copy. The repost names it, unless the forum crawl
-    # stored the repost before the original was stored: then the cluster is named after the repost, and its
-    # record, already in the feed, is not rewritten.
-    assert original["duplicate_of"] is None
-    assert repost["duplicate_of"] == original["id"] or (repost["duplicate_of"] is None
-                                                        and original["cluster"] == repost["id"])
+    assert original["duplicate_of"] is None and repost["duplicate_of"] == original["id"]
+    # Exported once; a repost stored before the original has one amending line, the same record but for it.
+    assert len({r["id"] for r in repost_lines}) == 1
+    if first == "presstv" or (first == "neither" and repost_lines[0]["duplicate_of"] is not None):
+        assert len(repost_lines) == 1
+    else:
+        assert repost_lines == [repost | {"duplicate_of": None}, repost]
+    assert run_scrapy("amend", "-s", f"DEDUP_STORE={postgres_url}").stdout.startswith("0 records owe")
     others = [r for r in originals + reposts if r["id"] not in (original["id"], repost["id"])]
     assert len({r["cluster"] for r in others}) == len(others)
+    assert all(r["duplicate_of"] is None for r in others)
+    assert len(originals) == len(mirrors["presstv"].site()["articles"])
+    assert len(reposts) == len(forum.site()["articles"]) + len(repost_lines) - 1
 
 
 def test_postgres_stopped_mid_crawl_stops_it_clearly_and_a_new_crawl_goes_on(tmp_path):
