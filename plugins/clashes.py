@@ -344,7 +344,8 @@ NOT_A_FIGHT_EN = (
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
     r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent|pretext"
     r"|call(?:ed|ing|s)?\s+on|appeal\w*|interven\w*|(?:end|stop|halt)\s+(?:the\s+)?(?:fighting|clashes)"
-    r"|under\s+the\s+(?:command|banner|leadership)\s+of)\b"
+    r"|under\s+the\s+(?:command|banner|leadership)\s+of"
+    r"|(?:scathing|verbal|rhetorical|media|stinging|blistering)\s+attacks?)\b"
 )
 NOT_A_FIGHT_AR = r"اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)|تحت\s+(?:إمرة|امرة|راية)"
 FIGHT_WORDS = re.compile(f"{FIGHT_WORDS_EN}|{FIGHT_WORDS_AR}")

@@ -171,6 +171,9 @@ def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, re
          {("faylaq-al-rahman", "jaysh-al-islam")}),
         ("وجاء إرسال “هيئة تحرير الشام” أرتالا عسكرية إلى عفرين، على إثر الإعلان عن طرد “حركة نور الدين الزنكي” لـ "
          "“فرقة الحمزة” من عدة قرى وبلدات في المنطقة والسيطرة على مقارها.", {("hamza-division", "nour-al-din-al-zenki")}),
+        # A scathing (verbal) attack is no fight (alshahidwitness.com, development set).
+        ("Earlier in July, the former political chief of Ahrar al-Sham, Labib al-Nahas, launched a scathing attack on "
+         "the HTS and its head of military operations, Abu Mohammed al-Joulani.", set()),
         # Fighting under someone's command is one camp.
         ("بينما يقاتل أكثر من 24 فيلقاً وجماعة مسلحة تحت إمرة جبهة النصرة الإرهابية التي تدعمها قطر، وأبرز الجماعات "
          "التي تقاتل في الغوطة الشرقية هي فيلق الرحمن وجيش الفسطاط", set()),
