@@ -432,6 +432,12 @@ MASDAR = re.compile(
     r"(?<!\w)[وبل]?(?:ال)?(?:طرد|هجوم|مهاجمة|استهداف|اقتحام|قصف|حصار|محاصرة|قتال|مقاتلة)\s*[\"“”«»]?\s*$"
 )
 MASDAR_AGENT = re.compile(r"\s*[\"“”«»]?\s*لـ?\s*[\"“”«»]?\s*")
+# "X entered the fight in support of Y against Z": Y is on the side of the clause's first name.
+SUPPORTING = re.compile(
+    r"(?:\bin\s+support\s+of|\bto\s+support|(?<!\w)(?:دعم[اًا]*|مساندة|لمساندة|لدعم)\s+(?:لـ?)?)"
+    r"(?:\s*(?:the\s+)?)[\"“”«»]?\s*$",
+    re.IGNORECASE,
+)
 # "forces allied to X": not X itself.
 ALLIED_TO = re.compile(
     r"\b(?:allied|loyal|close|friendly)\s+(?:to|with)\s*[\"“”«»]?\s*$|الموالية?\s+ل[ـ]?\s*[\"“”«»]?\s*$", re.IGNORECASE
@@ -448,7 +454,8 @@ APART_AFTER = re.compile(
     r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
     r"|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
     r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
-    r"|battles?)(?!\s+(?:with|against)))\b"
+    r"|battles?)(?!\s+(?:with|against))"
+    r"|suffered\s+(?:[\w-]+\s+){0,3}?(?:losses|casualties)\b[^\u27e6]{0,40}?\bin\s+the\s+(?:battle|clashes|fighting))\b"
     r"|اشتبك|تقاتل|اقتتل)",
     re.IGNORECASE,
 )
@@ -547,6 +554,8 @@ def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> s
             continue
         elif not re.search(r"[,،&]|\band\b|(?<!\w)و", gap) and PROPERTY_BETWEEN.search(gap):
             continue
+        elif SUPPORTING.search(gap):
+            side[n] = side[0]
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
             before, after = template[max(0, spans[first][0] - REACH): spans[first][0]], template[spans[n][1]:]

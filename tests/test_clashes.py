@@ -65,11 +65,11 @@ def test_batch3_comes_from_pages_no_earlier_set_uses():
 
 # The issue's target, precision >= 0.9 and recall >= 0.7, on every labelled set; on the sets where it is
 # well above, a guard against regressions at the measured level minus a small margin (development 0.93 and
-# 0.88, held-out 0.97 and 0.90, batch 2 0.98 and 0.74, batch 3 0.95 and 0.80; benchmarks/bench_clashes.py
+# 0.88, held-out 0.97 and 0.90, batch 2 0.98 and 0.74, batch 3 0.96 and 0.84; benchmarks/bench_clashes.py
 # prints the figures).
 @pytest.mark.parametrize(
     "path, precision_at_least, recall_at_least",
-    [(DEVELOPMENT, 0.92, 0.86), (TEST, 0.9, 0.9), (HELD_OUT, 0.95, 0.85), (BATCH2, 0.9, 0.7), (BATCH3, 0.92, 0.75)],
+    [(DEVELOPMENT, 0.92, 0.86), (TEST, 0.9, 0.9), (HELD_OUT, 0.95, 0.85), (BATCH2, 0.9, 0.7), (BATCH3, 0.92, 0.8)],
 )
 def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, recall_at_least):
     true_pos = false_pos = false_neg = 0
@@ -171,6 +171,13 @@ def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, re
          {("faylaq-al-rahman", "jaysh-al-islam")}),
         ("وجاء إرسال “هيئة تحرير الشام” أرتالا عسكرية إلى عفرين، على إثر الإعلان عن طرد “حركة نور الدين الزنكي” لـ "
          "“فرقة الحمزة” من عدة قرى وبلدات في المنطقة والسيطرة على مقارها.", {("hamza-division", "nour-al-din-al-zenki")}),
+        # In support of Y against Z: Y is on the side of the one who joined (enabbaladi.net); both sides' losses in
+        # one battle (almasdarnews.com).
+        ("وتتصاعد حدة المواجهات منذ مساء الثلاثاء 11 من تشرين الأول، بعد دخول فصيل “السلطان سليمان شاه” (العمشات) على "
+         "خط المواجهات جنوبي عفرين، دعمًا لـ”فرقة الحمزة” (الحمزات) ضد “الفيلق الثالث”.",
+         {("hamza-division", "sna-third-corps"), ("sna-third-corps", "sultan-suleiman-shah-division")}),
+        ("According to a report from the Syrian Observatory for Human Rights (SOHR), both ISIS and the Free Syrian Army "
+         "suffered considerable losses to their ranks in the battle that was.", {("free-syrian-army", "islamic-state")}),
         # A scathing (verbal) attack is no fight (alshahidwitness.com, development set).
         ("Earlier in July, the former political chief of Ahrar al-Sham, Labib al-Nahas, launched a scathing attack on "
          "the HTS and its head of military operations, Abu Mohammed al-Joulani.", set()),
