@@ -554,7 +554,7 @@ def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> s
             continue
         elif not re.search(r"[,،&]|\band\b|(?<!\w)و", gap) and PROPERTY_BETWEEN.search(gap):
             continue
-        elif SUPPORTING.search(gap):
+        elif ("upport" in gap or "دعم" in gap or "مساند" in gap) and SUPPORTING.search(gap):
             side[n] = side[0]
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
