@@ -13,7 +13,8 @@ sentence is matched against a few shapes of fight reporting:
 - X and Y, then a fight verb ("X and Y clashed", "X and Y fought each other");
 - casualties, property and attacks of the other side ("X killed five fighters of Y", "X seized three Y
   checkpoints", "X repelled the Y attack", "two members of Y were captured by X").
-- X's fight noun over or against Y ("X's victory over Y", "X's offensive against Y").
+- X's fight noun over or against Y ("X's victory over Y", "X's offensive against Y");
+- an Arabic verbal noun of a fight with its agent, then لـ and its object ("طرد X لـ Y": X expelled Y).
 
 Between a group and the words that tie it to the fight only filler is allowed (articles, "militants of",
 "the positions of", "al-Qaeda-linked", quotes), so a sentence that names two groups and a fight with
