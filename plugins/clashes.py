@@ -13,7 +13,8 @@ sentence is matched against a few shapes of fight reporting:
 - X and Y, then a fight verb ("X and Y clashed", "X and Y fought each other");
 - casualties, property and attacks of the other side ("X killed five fighters of Y", "X seized three Y
   checkpoints", "X repelled the Y attack", "two members of Y were captured by X").
-- X's fight noun over or against Y ("X's victory over Y", "X's offensive against Y").
+- X's fight noun over or against Y ("X's victory over Y", "X's offensive against Y");
+- an Arabic verbal noun of a fight with its agent, then لـ and its object ("طرد X لـ Y": X expelled Y).
 
 Between a group and the words that tie it to the fight only filler is allowed (articles, "militants of",
 "the positions of", "al-Qaeda-linked", quotes), so a sentence that names two groups and a fight with
@@ -62,10 +63,13 @@ FILLERS_AR = (
     "مسلحي مسلحى مسلحو مسلحين عناصر عنصر مقاتلي مقاتلى مقاتلو مقر مقرا مقرات مقار موقع مواقع نقاط نقطة "
     "تفتيش حواجز حاجز تابعة تابع تابعين فصيل فصائل حركة جماعة تنظيم ميليشيا مليشيا لـ تنظيمي فصيلي حركتي "
     "من ما يسمى سمي تسمى جهة أخرى ثانية قوات خلايا المعارضة التكفيرية التكفيري الإرهابية الارهابية الإرهابي "
-    "الارهابي المتشددة المتطرف مناطق"
+    "الارهابي المتشددة المتطرف مناطق عدد بعض عشرات"
 ).split()
 QUOTES = "\"'“”‘’«»–—-"
-COMPOUND = r"(?<![\w-])\w+(?:-\w+)*-(?:linked|backed|affiliated|allied|led|held|based|aligned)(?![\w-])"
+COMPOUND = (
+    r"(?<![\w-])(?:\w+(?:-\w+)*-(?:linked|backed|affiliated|allied|led|held|based|aligned)"
+    r"|\w+(?:-\w+)+\s(?:linked|backed|affiliated|aligned))(?![\w-])"  # also "Al-Qaeda linked"
+)
 ARABIC_FILLER = (
     r"(?<!\w)[وفبل]?(?:ال)?(?:" + "|".join(map(re.escape, FILLERS_AR)) + r")[\u064B-\u0652]*(?!\w)"
 )
@@ -101,7 +105,7 @@ def fill_not_and(most: int) -> str:
 # A relative clause after a group ("X, which is backed by Turkey,") before the list goes on.
 RELATIVE = r"(?:\s*[,،]?\s*(?:which|who|that|الذي|التي|الذين)\b[^\u27e6;:]{0,60}?)?"
 # Arabic و is written onto the next word: the filler or the clitic after it takes it.
-AND = r"(?:,\s*and|,|\band\b|&|\bas well as\b|(?<!\w)(?=و))"
+AND = r"(?:,\s*and|,|\band\b|&|/|\bas well as\b|(?<!\w)(?=و))"
 # A list of groups: "X", "X and Y", "X, Y and the Z group".
 LIST = rf"{G}(?:{fill(3)}{RELATIVE}\s*{AND}{fill(4)}{G})*"
 PAIR_LIST = rf"{G}(?:{fill(3)}{RELATIVE}\s*{AND}{fill(4)}{G})+"
@@ -121,9 +125,9 @@ DIRECT_VERBS = (
     r"(?:against|to\s+eliminate)"
     r"|fought|fights|fighting|battled|battling|assaulted|targeted|targeting|encircled|surrounded"
     r"|(?:launch(?:ed|es|ing)?|wag(?:ed|ing)|mounted|started|began|carr(?:y|ies|ied)\s+out|expand(?:ed|s)"
-    r"|intensif(?:ied|ies)|stepped\s+up|continu(?:ed|es))\s+(?:an?\s+|its\s+|their\s+)?"
-    r"(?:[\w-]+\s+){0,2}?"
-    r"(?:offensive|attacks?|assault|campaign|war|operation)\s+(?:against|on)"
+    r"|intensif(?:ied|ies|ying)|stepped\s+up|continu(?:ed|es)|conduct(?:ed|s|ing)|claim(?:ed|s))\s+"
+    r"(?:an?\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:offensives?|attacks?|assaults?|campaigns?|war|operations?)\s+(?:against|on)"
     r"|declared\s+war\s+(?:on|against)|turned\s+(?:its|their)\s+guns\s+on|opened\s+fire\s+on"
     r"|(?:clash(?:ed|es|ing)?|fought|fighting|battled|battling|at\s+war|exchanged\s+fire)\s+(?:with|against)"
     r"|(?:engag(?:ed|ing)|involved)\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles|infighting)\s+"
@@ -147,7 +151,7 @@ MUTUAL_VERBS = (
 VERBS_AR = r"هاجم|هاجمت|هاجموا|اقتحم|اقتحمت|اقتحموا|استهدف|استهدفت|استهدفوا|حاصر|حاصرت|حاصروا|طرد|طردت|طردوا"
 DIRECT_VERBS_AR = (
     VERBS_AR + r"|(?:شن|شنت|شنوا)\s+(?:\S+\s+){0,3}?(?:على|ضد)|اشتبك(?:ت|وا)?\s+(?:\S+\s+){0,2}?مع|أعلنت\s+الحرب\s+على"
-    r"|أعلن\s+الحرب\s+على|(?:تدور|دارت|اندلعت)\s+(?:\S+\s+){0,2}?مع"
+    r"|أعلن\s+الحرب\s+على|[أا]علن(?:ت|وا)?\s+(?:ال)?حرب(?:\s+\S+)?\s+على|(?:تدور|دارت|اندلعت)\s+(?:\S+\s+){0,2}?مع"
 )
 TAKING_VERBS_AR = r"سيطر|سيطرت|سيطروا|استولت|استولى|استولوا|انتزعت|انتزع|انتزعوا"
 # An apposition between the subject and its verb: "X, the largest faction in the area, attacked Y".
@@ -254,6 +258,10 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
     (r"\b(?:involves|involved|pits|pitted)\b",
      rf"\b(?:{FIGHT_NOUNS})\s+(?:involves|involved|pits|pitted){fill(3)}(?P<a>{G})[^\u27e6;:]{{0,60}}?"
      rf"\bagainst{OBJECT_FILL}(?P<b>{LIST})", "sides"),
+    # The verbal noun of a fight, its agent, then لـ and its object: "طرد X لـ Y"
+    ("طرد|هجوم|مهاجمة|استهداف|اقتحام|قصف|حصار|محاصرة|قتال|مقاتلة",
+     rf"(?<!\w)[وبل]?(?:ال)?(?:طرد|هجوم|مهاجمة|استهداف|اقتحام|قصف|حصار|محاصرة|قتال|مقاتلة)\s*[\"“”«»]?\s*(?P<a>{G})"
+     rf"\s*[\"“”«»]?\s*لـ?\s*[\"“”«»]?\s*(?P<b>{LIST})", "sides"),
     # Arabic verb first, the attack after the subject: "شن مقاتلو X هجوما على Y"
     ("شن|صد",
      rf"(?<!\w)(?:شن|شنت|شنوا|صد|صدت|صدوا){fill(3)}(?P<a>{G}){fill(3)}(?:\S+\s+)?(?:هجوما|هجوماً|هجمات|هجوم)"
@@ -269,7 +277,7 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
      rf"(?P<a>{LIST}){SAME_CLAUSE}{{0,100}}?\b(?:{FIGHT_WITH})\s+(?:with|against){fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic: "X أعلنت بدء معركة ضد Y"
     ("ضد|على",
-     rf"(?P<a>{LIST})[^\u27e6;:،]{{0,60}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|هجمات|حربا|الحرب)\S*\s+(?:ضد|على)"
+     rf"(?P<a>{LIST})[^\u27e6;:،]{{0,60}}?(?:{FIGHT_NOUNS_AR}|هجوما|هجوم|هجمات|حربا|(?:ال)?حرب\S*(?:\s+ال\S+)?)\S*\s+(?:ضد|على)"
      rf"{fill(4)}(?P<b>{LIST})", "sides"),
     # Arabic verb first: "استولت X على عدة مدن من Y"
     (TAKING_VERBS_AR,
@@ -311,7 +319,7 @@ def triggers() -> tuple[re.Pattern[str], ...]:
 # lowercased sentence: without IGNORECASE, re finds the literals of a long alternation several times faster.
 FIGHT_WORDS_EN = (
     r"\b(?:clash\w*|fight(?!ers?\b)\w*|fought|battl(?!ions?\b)\w*|attack\w*|assault\w*|offensives?|storm\w*"
-    r"|raid\w*|seiz\w*|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:ed|ing)|surround\w*|encircl\w*"
+    r"|raid\w*|seiz\w*|captur\w*|overr[au]n\w*|expel\w*|drove|driv\w*|kill(?:s|ed|ing)?|surround\w*|encircl\w*"
     r"|surrender\w*|ambush\w*|besieg\w*|sieged?|war|hostilities"
     r"|firefights?|skirmish\w*|infighting|repel\w*|repuls\w*|thwart\w*|took\s+control|recaptur\w*|retook"
     r"|pitt\w*|wrest\w*|confrontations?|combat\w*|routed|defeat\w*|overwhelm\w*|shell\w*|target\w*|occup\w*"
@@ -320,6 +328,7 @@ FIGHT_WORDS_EN = (
     r"|(?:artillery|fire|gunfire|rocket|mortar)\s+exchanges?"
     r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)"
     r"|each\s+others?['’]?\s+throats"
+    r"|(?:campaigns?|operations?|drive|crackdown)\s+(?:against|on)"
     r"|conflict)\b"  # "conflict" for the shape "tensions ... led to conflict" only
 )
 FIGHT_WORDS_AR = (
@@ -330,13 +339,16 @@ FIGHT_WORDS_AR = (
     r"|حصار|تبادل\w*\s+(?:\S+\s+){0,3}?(?:[إا]طلاق\s+النار|القصف)|(?<!\w)[وف]?(?:صد|تصد)|(?<!\w)[وف]?شن"
     r"|استولى|استولت|انتزع|دحر|غنم|قصف|مفخخ|اكتسح|داهم|أسرت|أسروا"
     r"|هزيم|هزم"
+    r"|[أا]علن\S*\s+(?:ال)?حرب|(?<!\w)(?:ال)?حرب\S*\s+(?:\S+\s+)?(?:ضد|على)"
 )
 NOT_A_FIGHT_EN = (
     r"\b(?:merger|merged?|agreement|agreed|truce|ceasefire|mediat\w*|reconcil\w*|talks|negotiat\w*"
     r"|den(?:y|ied|ies)|demand\w*|urg\w*|defect\w*|building\s+up|looming|brewing|imminent|pretext"
-    r"|call(?:ed|ing|s)?\s+on|appeal\w*|interven\w*|(?:end|stop|halt)\s+(?:the\s+)?(?:fighting|clashes))\b"
+    r"|call(?:ed|ing|s)?\s+on|appeal\w*|interven\w*|(?:end|stop|halt)\s+(?:the\s+)?(?:fighting|clashes)"
+    r"|under\s+the\s+(?:command|banner|leadership)\s+of"
+    r"|(?:scathing|verbal|rhetorical|media|stinging|blistering)\s+attacks?)\b"
 )
-NOT_A_FIGHT_AR = r"اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)"
+NOT_A_FIGHT_AR = r"اتفاق|هدنة|وساطة|اندماج|تنفي|نفت|طالب|انشق|(?<!\w)[وفبل]?وقف(?!\w)|تحت\s+(?:إمرة|امرة|راية)"
 FIGHT_WORDS = re.compile(f"{FIGHT_WORDS_EN}|{FIGHT_WORDS_AR}")
 NOT_A_FIGHT = re.compile(f"{NOT_A_FIGHT_EN}|{NOT_A_FIGHT_AR}")
 # A sentence with no Arabic letter is read with the English words alone: re tries every alternative of a
@@ -366,14 +378,14 @@ INTENTION = re.compile(
 )
 # Only "and", a comma or filler between two names: one list ("X and Y", "X, Y و Z").
 TOGETHER = re.compile(
-    rf"(?:\s*(?:,|،|&|\band\b|\bnor\b|\bor\b|\bto\b|(?<!\w)و(?=\s|$|[{re.escape(QUOTES)}])|{FILL_WORD}))*\s*",
+    rf"(?:\s*(?:,|،|&|/|\band\b|\bnor\b|\bor\b|\bto\b|(?<!\w)و(?=\s|$|[{re.escape(QUOTES)}])|{FILL_WORD}))*\s*",
     re.IGNORECASE,
 )
 # Words that tie a name to the one before as its part or backer.
 BELONGING = re.compile(
     r"\b(?:alongside|along\s+with|together\s+with|supported\s+by|backed\s+by|allied|allies|ally|helped"
     r"|includ\w*|consist\w*|compris\w*|made\s+up|part\s+of|component|members?\s+of|affiliat\w*|belong\w*"
-    r"|led\s+by|joined|merg\w*|formerly|previously|known\s+as|branch|wing|franchise|umbrella|both)\b"
+    r"|led\s+by|joined|merg\w*|allegiance|formerly|previously|known\s+as|branch|wing|franchise|umbrella|both)\b"
     r"|\b(?:groups?|factions?|division|brigade|battalion|legion|corps|gathering|wing)\s+of\b|\bone\s+(?:of\s+)?the\b"
     r"|^\s*of\s+(?:the\s+)?[\"“”«»]?\s*$"
     r"|التابع|التابعة|المنضوي|ضمن|بمساندة|بدعم|بما\s+فيها|المقرب|سابقا|يتبع|تتزعم|يتزعم|تتألف|تضم|يضم"
@@ -413,7 +425,19 @@ FIGHT_BETWEEN = re.compile(
 )
 # "clashes between X and Y with Z": X and Y on one side, which the shapes read.
 BETWEEN_WITH = re.compile(
-    r"(?:between|بين)[^\u27e6]{0,40}\u27e6\d+\u27e7[^\u27e6]+\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?(?:with|against|مع|ضد)\s"
+    r"(?:between|بين)[^\u27e6]{0,40}\u27e6\d+\u27e7[^\u27e6]+\u27e6.*\u27e7\s*(?:\S+\s+){0,3}?"
+    r"(?<!affiliated )(?<!associated )(?<!allied )(?<!aligned )(?<!linked )(?:with|against|مع|ضد)\s"
+)
+# The verbal noun of a fight with its agent, then لـ and its object: "طرد X لـ Y" is X expelling Y.
+MASDAR = re.compile(
+    r"(?<!\w)[وبل]?(?:ال)?(?:طرد|هجوم|مهاجمة|استهداف|اقتحام|قصف|حصار|محاصرة|قتال|مقاتلة)\s*[\"“”«»]?\s*$"
+)
+MASDAR_AGENT = re.compile(r"\s*[\"“”«»]?\s*لـ?\s*[\"“”«»]?\s*")
+# "X entered the fight in support of Y against Z": Y is on the side of the clause's first name.
+SUPPORTING = re.compile(
+    r"(?:\bin\s+support\s+of|\bto\s+support|(?<!\w)(?:دعم[اًا]*|مساندة|لمساندة|لدعم)\s+(?:لـ?)?)"
+    r"(?:\s*(?:the\s+)?)[\"“”«»]?\s*$",
+    re.IGNORECASE,
 )
 # "forces allied to X": not X itself.
 ALLIED_TO = re.compile(
@@ -431,7 +455,8 @@ APART_AFTER = re.compile(
     r"|(?:exchang\w*|trad(?:ed|ing))\s+(?:[\w-]+\s+){0,3}?(?:fire|gunfire|shelling)|each\s+others?['’]?\s+throats"
     r"|engaged\s+in\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|battles"
     r"|exchanges|skirmishes|firefights|hostilities)|(?:killed|wounded|injured)\s+in\s+(?:the\s+)?(?:clashes|fighting"
-    r"|battles?)(?!\s+(?:with|against)))\b"
+    r"|battles?)(?!\s+(?:with|against))"
+    r"|suffered\s+(?:[\w-]+\s+){0,3}?(?:losses|casualties)\b[^\u27e6]{0,40}?\bin\s+the\s+(?:battle|clashes|fighting))\b"
     r"|اشتبك|تقاتل|اقتتل)",
     re.IGNORECASE,
 )
@@ -494,7 +519,9 @@ def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> s
     ]
     for n in range(1, len(spans)):
         gap = template[spans[n - 1][1]:spans[n][0]]
-        if spans[n][2] != spans[n - 1][2] and (len(gap) <= 50 and BELONGING.search(gap) or PART_OF_NEXT.search(gap)):
+        # A word of belonging after a fight word tells whose the target is ("X killed two members of Y").
+        belonging = len(gap) <= 50 and BELONGING.search(gap) and not words.fight.search(gap.lower())
+        if spans[n][2] != spans[n - 1][2] and (belonging or PART_OF_NEXT.search(gap)):
             counted[n] = False
     one_hand = ("one" in lowered or "من" in lowered) and ONE_SIDE.search(template)
     other_hand = one_hand and OTHER_SIDE.search(template, one_hand.end())
@@ -524,8 +551,12 @@ def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> s
             side[n] = side[n - 1]
         elif gap.lstrip().startswith(",") and " and " not in gap and FRONTED.search(template, 0, spans[n - 1][0]):
             continue
+        elif MASDAR_AGENT.fullmatch(gap) and MASDAR.search(template, max(0, spans[n - 1][0] - 30), spans[n - 1][0]):
+            continue
         elif not re.search(r"[,،&]|\band\b|(?<!\w)و", gap) and PROPERTY_BETWEEN.search(gap):
             continue
+        elif ("upport" in gap or "دعم" in gap or "مساند" in gap) and SUPPORTING.search(gap):
+            side[n] = side[0]
         elif TOGETHER.fullmatch(gap):
             first = min(m for m in range(n) if side[m] == side[n - 1] or m in apart and n - 1 in apart)
             before, after = template[max(0, spans[first][0] - REACH): spans[first][0]], template[spans[n][1]:]
@@ -555,8 +586,12 @@ def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> s
     return {tuple(sorted((a, b))) for x, y in combinations(sides, 2) for a in x for b in y if a != b}
 
 
-# A group's name written onto a participle describes the next name: "NLF-affiliated", "Turkish-backed".
-MODIFIER = re.compile(r"-(?:affiliated|linked|backed|led|held|controlled|allied|aligned|based|dominated)\b")
+# A group's name written onto a participle describes the next name: "NLF-affiliated", "Turkish-backed", also
+# after its restatement ("Free Syrian Army (FSA)-affiliated"); but "ISIS-led offensive" is ISIS's fight.
+MODIFIER = re.compile(
+    r"(?:\s*\([^()]*\))?\)?-(?:affiliated|linked|backed|led|held|controlled|allied|aligned|based|dominated)\b"
+    r"(?!\s+(?:offensives?|attacks?|assaults?|campaigns?|operations?|raids?|ambush\w*|onslaught)\b)"
+)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -577,13 +612,17 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, list[str]]:
     """The sentence with each mention (offsets relative to it) replaced by a placeholder, and the
     group id of each placeholder. A parenthesis that holds nothing but the group named just before it
-    ("X (HTS)", "X (formerly Y)" when Y is the same lineage) or no group at all is dropped."""
+    ("X (HTS)", "X (formerly Y)" when Y is the same lineage), nothing but one other name right after a name
+    (an alias or the whole it belongs to: "the 20th Division of the FSA (TFSA)") or no group at all is
+    dropped."""
     ids: list[str] = []
     parts, last = [], 0
     for start, end, group in mentions:
         if start < last:  # overlapping mentions (the normaliser gives none): the first one is kept
             continue
-        if MODIFIER.match(sentence, end):  # "NLF-affiliated Zenki": the NLF is not a side
+        if MODIFIER.match(sentence, end):  # "NLF-affiliated Zenki": the NLF is not a side, nor its words
+            parts += [sentence[last:start], "group"]
+            last = end
             continue
         parts += [sentence[last:start], SLOT.format(len(ids))]
         ids.append(group)
@@ -595,6 +634,9 @@ def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, li
         inside = [ids[int(n)] for n in SLOT_RE.findall(match.group(1))]
         before = SLOT_RE.findall(template[: match.start()][-12:])
         if not inside or (before and all(group == ids[int(before[-1])] for group in inside)):
+            return " "
+        alias = not SLOT_RE.sub("", match.group(1)).strip(QUOTES + " ")
+        if alias and len(inside) == 1 and template[: match.start()].rstrip(QUOTES + " ").endswith("\u27e7"):
             return " "
         return match.group(0)
 

@@ -18,6 +18,7 @@ DEVELOPMENT = DATA / "clashes_sentences.jsonl"
 TEST = DATA / "clashes_test.jsonl"
 HELD_OUT = DATA / "clashes_heldout.jsonl"
 BATCH2 = DATA / "clashes_batch2.jsonl"
+BATCH3 = DATA / "clashes_batch3.jsonl"
 OUTLETS = Path(__file__).resolve().parents[1] / "plugins" / "outlets"
 
 
@@ -38,7 +39,14 @@ def test_labelled_set_is_real_reporting_with_sources():
     assert any("بين" in row["text"] for row in rows)  # Arabic reporting is in it
 
 
-@pytest.mark.parametrize("path, earlier", [(HELD_OUT, [DEVELOPMENT, TEST]), (BATCH2, [DEVELOPMENT, TEST, HELD_OUT])])
+@pytest.mark.parametrize(
+    "path, earlier",
+    [
+        (HELD_OUT, [DEVELOPMENT, TEST]),
+        (BATCH2, [DEVELOPMENT, TEST, HELD_OUT]),
+        (BATCH3, [DEVELOPMENT, TEST, HELD_OUT, BATCH2]),
+    ],
+)
 def test_later_sets_are_new_real_reporting_with_sources_a_third_arabic(path, earlier):
     rows = labelled(path)
     assert len(rows) >= 60
@@ -48,12 +56,20 @@ def test_later_sets_are_new_real_reporting_with_sources_a_third_arabic(path, ear
     assert not seen & {row["text"] for row in rows}
 
 
+def test_batch3_comes_from_pages_no_earlier_set_uses():
+    earlier = {row["source"] for path in (DEVELOPMENT, TEST, HELD_OUT, BATCH2) for row in labelled(path)}
+    rows = labelled(BATCH3)
+    assert len(rows) >= 80 and sum(any("\u0600" <= c <= "\u06ff" for c in row["text"]) for row in rows) >= 30
+    assert not earlier & {row["source"] for row in rows}
+
+
 # The issue's target, precision >= 0.9 and recall >= 0.7, on every labelled set; on the sets where it is
-# well above, a guard against regressions at the measured level minus a small margin (development 0.94 and
-# 0.86, held-out 0.99 and 0.84, batch 2 0.98 and 0.74; benchmarks/bench_clashes.py prints the figures).
+# well above, a guard against regressions at the measured level minus a small margin (development 0.93 and
+# 0.88, held-out 0.97 and 0.90, batch 2 0.98 and 0.74, batch 3 0.96 and 0.84; benchmarks/bench_clashes.py
+# prints the figures).
 @pytest.mark.parametrize(
     "path, precision_at_least, recall_at_least",
-    [(DEVELOPMENT, 0.92, 0.84), (TEST, 0.9, 0.9), (HELD_OUT, 0.95, 0.8), (BATCH2, 0.9, 0.7)],
+    [(DEVELOPMENT, 0.92, 0.86), (TEST, 0.9, 0.9), (HELD_OUT, 0.95, 0.85), (BATCH2, 0.9, 0.7), (BATCH3, 0.92, 0.8)],
 )
 def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, recall_at_least):
     true_pos = false_pos = false_neg = 0
@@ -120,6 +136,54 @@ def test_precision_and_recall_on_labelled_sentences(path, precision_at_least, re
         # Named as one of the factions of the next group, however far back: that group is no side.
         ("ويعتبر أحرار الشرقية، القادمين من دير الزور، من أبرز كتائب الجيش الحر، التي قاتلت تنظيم داعش",
          {("ahrar-al-sharqiya", "islamic-state")}),
+        # Classes fixed after batch 3's blind score, each on a sentence of batch 3 (npasyria.com/en/?p=83681,
+        # syrianobserver.com, hostmaster.aranews.net, alshahidwitness.com, npasyria.com/en/115007, anews.com.tr,
+        # almasdarnews.com, minhonakulshai.blogspot.com, almayadeen.net/reports/812097, 7al.net, alalam.ir).
+        # Operations and campaigns against; a headline in the present tense with "members of" its target.
+        ("Since the beginning of 2022, ISIS has claimed 128 operations against the SDF, most of them in Deir ez-Zor.",
+         {("islamic-state", "syrian-democratic-forces")}),
+        ("FSA fighters kill two members of the ISIS-linked Khalid Bin al-Walid Army near the Israeli border, "
+         "Zaman al-Wasl reports", {("free-syrian-army", "khalid-ibn-al-walid-army")}),
+        # "X-led offensive" is X's fight; "X (X')-affiliated Y" describes Y even after a restatement.
+        ("At least ten people were reportedly killed in the ISIS-led offensive, including seven civilians and three "
+         "FSA rebels.", {("free-syrian-army", "islamic-state")}),
+        ("Tjis came after Jaish Khalid Ibn al-Walid launched an offensive on the Free Syrian Army (FSA)-affiliated "
+         "Southern Front.", {("khalid-ibn-al-walid-army", "southern-front")}),
+        # "factions affiliated with Z" after "between X and Y" is no third side; "X/Y" is one side.
+        ("A local source told North Press that clashes, where light and medium weapons were used, erupted between the "
+         "Ahrar al-Sham and the Levant Front (al-Jabha al-Shamiya) factions affiliated with the SNA in several "
+         "neighborhoods in the city.", {("ahrar-al-sham", "levant-front")}),
+        ("Turkish-backed Syrian National Army (SNA) is engaged in clashes with PKK/YPG terrorists on the outskirts of "
+         "Manbij, which was liberated during the Operation Dawn of Freedom.",
+         {("pkk", "syrian-national-army"), ("syrian-national-army", "ypg")}),
+        # A name in parentheses right after a name restates it or names its whole: no side of its own.
+        ("According to the Syrian Observatory for Human Rights (SOHR), the Turkish-backed Sultan Murad Brigade and "
+         "20th Division of the Free Syrian Army (TFSA) clashed in the city of Ras Al-Ain over these abandoned homes "
+         "in an undisclosed neighborhood.", set()),
+        # "Al-Qaeda linked" written with a space is filler too.
+        ("Militants from Faylaq Al-Rahman and Al-Qaeda linked Hay’at Tahrir Al-Sham launched a powerful attack on "
+         "Jaysh Al-Islam’s positions in the Al-Asha’ri Farms this morning.",
+         {("faylaq-al-rahman", "jaysh-al-islam"), ("hts", "jaysh-al-islam")}),
+        # Arabic: a number of («عدد من»); a war declared with a qualifier; the verbal noun «طرد X لـ Y».
+        ('وقبل ذلك، شنت "فتح الشام" هجوما على عدد من فصائل الجيش السوري الحر، متهمة إياها بالتآمر عليها خلال '
+         'مفاوضات أستانا، فأعلنت "أحرار الشام" النفير العام لوقف الاقتتال.', {("free-syrian-army", "hts")}),
+        ("فبعد فتوى شرعي جيش الاسلام وتصريح الناطق الاعلامي له أعلنت حرب الإلغاء على فيلق الرحمن",
+         {("faylaq-al-rahman", "jaysh-al-islam")}),
+        ("وجاء إرسال “هيئة تحرير الشام” أرتالا عسكرية إلى عفرين، على إثر الإعلان عن طرد “حركة نور الدين الزنكي” لـ "
+         "“فرقة الحمزة” من عدة قرى وبلدات في المنطقة والسيطرة على مقارها.", {("hamza-division", "nour-al-din-al-zenki")}),
+        # In support of Y against Z: Y is on the side of the one who joined (enabbaladi.net); both sides' losses in
+        # one battle (almasdarnews.com).
+        ("وتتصاعد حدة المواجهات منذ مساء الثلاثاء 11 من تشرين الأول، بعد دخول فصيل “السلطان سليمان شاه” (العمشات) على "
+         "خط المواجهات جنوبي عفرين، دعمًا لـ”فرقة الحمزة” (الحمزات) ضد “الفيلق الثالث”.",
+         {("hamza-division", "sna-third-corps"), ("sna-third-corps", "sultan-suleiman-shah-division")}),
+        ("According to a report from the Syrian Observatory for Human Rights (SOHR), both ISIS and the Free Syrian Army "
+         "suffered considerable losses to their ranks in the battle that was.", {("free-syrian-army", "islamic-state")}),
+        # A scathing (verbal) attack is no fight (alshahidwitness.com, development set).
+        ("Earlier in July, the former political chief of Ahrar al-Sham, Labib al-Nahas, launched a scathing attack on "
+         "the HTS and its head of military operations, Abu Mohammed al-Joulani.", set()),
+        # Fighting under someone's command is one camp.
+        ("بينما يقاتل أكثر من 24 فيلقاً وجماعة مسلحة تحت إمرة جبهة النصرة الإرهابية التي تدعمها قطر، وأبرز الجماعات "
+         "التي تقاتل في الغوطة الشرقية هي فيلق الرحمن وجيش الفسطاط", set()),
     ],
 )
 def test_sentence_shapes(text, expected):
