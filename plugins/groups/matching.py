@@ -13,8 +13,8 @@ import ahocorasick
 
 from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
-    armed_use, describes_another, entitles, glosses, places_elsewhere, possessors, shared_word_partner,
-    spelt_initials,
+    armed_use, describes_another, entitles, glosses, names_only_there, places_elsewhere, possessors,
+    shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import (
     ARABIC, POSSESSIVE_MARKS, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes,
@@ -66,7 +66,7 @@ class GroupMatcher:
             )
             names = tuple(sorted(names, key=lambda n: n[1] or date.min))
             self.groups.append(Group(g["id"], g["name"], g.get("wikidata"), names))
-        flags = {g["id"]: (bool(g.get("descriptive")), g.get("syrian", True)) for g in data["groups"]}
+        flags = {g["id"]: (g.get("descriptive", False), g.get("syrian", True)) for g in data["groups"]}
         self.acronyms = frozenset(
             (item if isinstance(item, str) else item["text"])
             for g in data["groups"]
@@ -349,7 +349,7 @@ class GroupMatcher:
                     row.append(_decision((m, None, "a phrase under not_groups: names no group of ours")))
                 elif i in possessive:
                     row.append(_decision((m, None, "possessive right before another group's name: a description")))
-                elif m.alias.descriptive and describes_another(text, m.start, m.end):
+                elif m.alias.descriptive and describes_another(text, m.start, m.end, m.alias.descriptive == "relations"):
                     row.append(_decision((m, None, "inside a description of another group")))
                 elif (m.alias.since or m.alias.until) and i and found[i - 1].alias.group is not None \
                         and glosses(text, found[i - 1].end, m.start):
@@ -412,13 +412,17 @@ class GroupMatcher:
                         d = d._replace(rule="title-case acronym in an article about Syria or armed use")
                     else:
                         d = d._replace(group=None, rule="title-case acronym outside an article about Syria")
-                if d.group is not None and alias.elsewhere and not about_syria():
+                if d.group is not None and alias.elsewhere:
                     for place, owner in alias.elsewhere:
-                        if any(_PLACE_PATTERNS[place].search(t) for t in texts):
-                            other = "nothing of ours" if owner is None else self.groups[owner].id
+                        other = "nothing of ours" if owner is None else self.groups[owner].id
+                        if not about_syria() and any(_PLACE_PATTERNS[place].search(t) for t in texts):
                             d = d._replace(group=owner, rule=f"a name shared with an organisation in {place}: "
                                                              f"the article names {place} and nothing Syrian "
                                                              f"({other})")
+                            break
+                        if names_only_there(texts, place):  # a Syrian place: the Qalamoun's Jaysh al-Fatah
+                            d = d._replace(group=owner, rule=f"a name shared with an organisation in {place}: "
+                                                             f"the article names no other Syrian place ({other})")
                             break
                 kept.append(d)
             settled.append(kept)
