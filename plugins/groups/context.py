@@ -155,7 +155,7 @@ def describes_another(text: str, start: int, end: int, relations_only: bool = Fa
 
 # Between a name and a gloss of it: "Jabhat al-Nusra, al-Qaeda's branch in Syria", "X (al-Qaeda branch in
 # Syria)", «جبهة النصرة، فرع تنظيم القاعدة في سوريا».
-_APPOSITION = re.compile(r"[ \t\u00a0]*[,\u060c(\u2013\u2014-][ \t\u00a0]*(?:(?:a|an|the)[ \t\u00a0]+)?")
+_APPOSITION = re.compile(r"[\"\u201d\u00bb\u2019]?[ \t\u00a0]*[,\u060c(\u2013\u2014-][ \t\u00a0]*(?:(?:a|an|the)[ \t\u00a0]+)?")
 
 
 def glosses(text: str, before_end: int, start: int) -> bool:

@@ -351,6 +351,10 @@ class GroupMatcher:
                     row.append(_decision((m, None, "possessive right before another group's name: a description")))
                 elif m.alias.descriptive and describes_another(text, m.start, m.end, m.alias.descriptive == "relations"):
                     row.append(_decision((m, None, "inside a description of another group")))
+                elif m.alias.descriptive and i and row[i - 1].group is None \
+                        and found[i - 1].alias.group == m.alias.group and glosses(text, found[i - 1].end, m.start):
+                    # «ترتبط بتنظيم "الدولة الإسلامية" (داعش)»: the described name said again
+                    row.append(_decision((m, None, "restates a name inside a description")))
                 elif (m.alias.since or m.alias.until) and i and found[i - 1].alias.group is not None \
                         and glosses(text, found[i - 1].end, m.start):
                     # A dated description set off after a name ("Jabhat al-Nusra, al-Qaeda's branch in
