@@ -113,6 +113,7 @@ _RELATION_BEFORE = re.compile(
     r"(?:affiliate|affiliates|ally|allies|proxy)\s+of)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_RELATION_LAST_WORDS = frozenset(("to", "with", "of", "the"))  # the words _RELATION_BEFORE ends with
 _RELATION_AFTER = re.compile(
     r"(?:\s+(?:affiliate|affiliates)|[ \t\u00a0]*(?:\([ \t\u00a0]*[A-Za-z]{2,6}[ \t\u00a0]*\))?\)?-"
     r"(?:affiliated|affiliate|linked|aligned|allied|tied|connected|associated))\b",
@@ -136,12 +137,17 @@ _FORMER = re.compile(r"\b(?:former|ex)[ \t\u00a0-]+$", re.IGNORECASE)
 def describes_another(text: str, start: int, end: int, relations_only: bool = False) -> bool:
     """True when the name at ``text[start:end]`` only describes another group or a person's past (see the
     patterns above); with ``relations_only``, only when a relation to it describes another group."""
+    if relations_only:  # a common name (the Islamic State): cheap tests first
+        if _RELATION_AFTER.match(text, end):
+            return True
+        before = text[max(0, start - 80) : start]
+        if ARABIC.search(text, start, end):
+            described = _RELATION_BEFORE_AR.search(before) is not None
+        else:
+            described = before.rstrip().rpartition(" ")[2].lower() in _RELATION_LAST_WORDS \
+                and _RELATION_BEFORE.search(before) is not None and not _CUT_BEFORE.search(before)
+        return described and not _ITS_OWN.match(text, end)
     before = text[max(0, start - 80) : start]
-    if relations_only:
-        if _ITS_OWN.match(text, end):
-            return False
-        return bool(_RELATION_AFTER.match(text, end) or _RELATION_BEFORE_AR.search(before)
-                    or (_RELATION_BEFORE.search(before) and not _CUT_BEFORE.search(before)))
     if _FORMER.search(before):
         return True
     if _ITS_OWN.match(text, end):
@@ -228,15 +234,16 @@ def places_elsewhere(data: dict[str, Any]) -> dict[str, set[tuple[str, str | Non
 _PLACE_PATTERNS = Cache(lambda place: re.compile(rf"\b{re.escape(place)}\b"), limit=1_000)
 # Words of _SYRIA and _SYRIA_AR that name the country, not a place in it.
 _COUNTRY_WORDS = frozenset(("syria", "syrian", "syrians", "levant", "assad", "euphrates", "سوري"))
+_SYRIAN_PLACE = Cache(lambda place: place.casefold() not in _COUNTRY_WORDS
+                      and bool(_SYRIA.fullmatch(place) or _SYRIA_AR.fullmatch(place)), limit=1_000)
 
 
 def names_only_there(texts: tuple[str, ...], place: str) -> bool:
     """True when the Syrian places the texts name are ``place`` alone (the country aside): an article
     about the Qalamoun's "Jaysh al-Fatah" that names no place of the Idlib coalition."""
-    own = place.casefold()
-    if own in _COUNTRY_WORDS or not (_SYRIA.fullmatch(place) or _SYRIA_AR.fullmatch(place)) \
-            or not any(_PLACE_PATTERNS[place].search(t) for t in texts):
+    if not _SYRIAN_PLACE[place] or not any(_PLACE_PATTERNS[place].search(t) for t in texts):
         return False
+    own = place.casefold()
     return all(found.group(0).casefold() in (own, *_COUNTRY_WORDS)
                for t in texts for pattern in (_SYRIA, _SYRIA_AR) for found in pattern.finditer(t))
 
