@@ -335,7 +335,8 @@ class GroupMatcher:
         about Syria, unless it is used as an armed group ("TIP fighters", "joined the FSA"); an elliptical
         form ("the National Army") needs the article to name its group otherwise; a name shared with an
         organisation elsewhere ("Army of Islam", Gaza) is that organisation in an article that names its
-        place and nothing Syrian."""
+        place and nothing Syrian, or, for a place in Syria (the Qalamoun's "Jaysh al-Fatah"), no other
+        Syrian place."""
         decided: list[list[Decision]] = []
         for text, found in zip(texts, scans):
             possessive = possessors(text, found)
