@@ -91,14 +91,37 @@ _DESCRIBED_AFTER = re.compile(
     r"inspired|backed|tied|connected|associated))\b",
     re.IGNORECASE,
 )
-_DESCRIBED_BEFORE_AR = re.compile(
-    "(?:جناح|فرع|ذراع|التابع|التابعة|تابع|تابعة|المرتبط|المرتبطة|مرتبط|مرتبطة|الموالي|الموالية|موالي|موالية|"
-    "المقرب|المقربة|مقرب|مقربة|المحسوب|المحسوبة|محسوب|محسوبة|المبايع|المبايعة|بولائه|بولائها|بولاءه|"
-    # «التي كانت تنتمي لتنظيم القاعدة»: belonging, said of another group
-    "تنتمي|ينتمي|المنتمية|المنتمي|منتمية|منتمي)"
-    # one word may stand between: «المرتبطة اغلبها بتنظيم القاعدة»
+# What may stand between an Arabic relation word and the name: one word («المرتبطة اغلبها بتنظيم القاعدة»),
+# quotes, a preposition or clitic, «تنظيم».
+_AR_RELATION_TAIL = (
     f"(?:\\s+[^\\s{_QUOTES}]+)?"
     f"[\\s{_QUOTES}]*(?:من|على)?[\\s{_QUOTES}]*(?:ل|ب)?ـ?[\\s{_QUOTES}]*(?:تنظيم[\\s{_QUOTES}]*)?$"
+)
+_DESCRIBED_BEFORE_AR = re.compile(
+    "(?:جناح|فرع|ذراع|التابع|التابعة|تابع|تابعة|المرتبط|المرتبطة|مرتبط|مرتبطة|ترتبط|يرتبط|الموالي|الموالية|موالي|"
+    "موالية|المقرب|المقربة|مقرب|مقربة|المحسوب|المحسوبة|محسوب|محسوبة|المبايع|المبايعة|بولائه|بولائها|بولاءه|"
+    # «التي كانت تنتمي لتنظيم القاعدة»: belonging, said of another group
+    "تنتمي|ينتمي|المنتمية|المنتمي|منتمية|منتمي)" + _AR_RELATION_TAIL
+)
+
+
+# Only a relation to a group, for a group whose branches and members are itself (the Islamic State):
+# "an Islamic State affiliate", "ISIS-linked", "affiliated with the Islamic State", «المبايع لتنظيم الدولة».
+_RELATION_BEFORE = re.compile(
+    r"\b(?:(?:ties|links|connections|relations|affiliation|allegiance)\s+(?:to|with)|"
+    r"(?:linked|affiliated|allied|aligned|loyal|tied|connected|close)\s+(?:to|with)|"
+    r"(?:affiliate|affiliates|ally|allies|proxy)\s+of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_RELATION_LAST_WORDS = frozenset(("to", "with", "of", "the"))  # the words _RELATION_BEFORE ends with
+_RELATION_AFTER = re.compile(
+    r"(?:\s+(?:affiliate|affiliates)|[ \t\u00a0]*(?:\([ \t\u00a0]*[A-Za-z]{2,6}[ \t\u00a0]*\))?\)?-"
+    r"(?:affiliated|affiliate|linked|aligned|allied|tied|connected|associated))\b",
+    re.IGNORECASE,
+)
+_RELATION_BEFORE_AR = re.compile(
+    "(?:المرتبط|المرتبطة|مرتبط|مرتبطة|ترتبط|يرتبط|الموالي|الموالية|موالي|موالية|المبايع|المبايعة|المقرب|المقربة|"
+    "بولائه|بولائها)" + _AR_RELATION_TAIL
 )
 
 
@@ -111,9 +134,19 @@ _ITS_OWN = re.compile(r"(?:['\u2019]s)?\s+(?:emir|leader|leaders|leadership|chie
 _FORMER = re.compile(r"\b(?:former|ex)[ \t\u00a0-]+$", re.IGNORECASE)
 
 
-def describes_another(text: str, start: int, end: int) -> bool:
+def describes_another(text: str, start: int, end: int, relations_only: bool = False) -> bool:
     """True when the name at ``text[start:end]`` only describes another group or a person's past (see the
-    patterns above)."""
+    patterns above); with ``relations_only``, only when a relation to it describes another group."""
+    if relations_only:  # a common name (the Islamic State): cheap tests first
+        if _RELATION_AFTER.match(text, end):
+            return True
+        before = text[max(0, start - 80) : start]
+        if ARABIC.search(text, start, end):
+            described = _RELATION_BEFORE_AR.search(before) is not None
+        else:
+            described = before.rstrip().rpartition(" ")[2].lower() in _RELATION_LAST_WORDS \
+                and _RELATION_BEFORE.search(before) is not None and not _CUT_BEFORE.search(before)
+        return described and not _ITS_OWN.match(text, end)
     before = text[max(0, start - 80) : start]
     if _FORMER.search(before):
         return True
@@ -128,7 +161,7 @@ def describes_another(text: str, start: int, end: int) -> bool:
 
 # Between a name and a gloss of it: "Jabhat al-Nusra, al-Qaeda's branch in Syria", "X (al-Qaeda branch in
 # Syria)", «جبهة النصرة، فرع تنظيم القاعدة في سوريا».
-_APPOSITION = re.compile(r"[ \t\u00a0]*[,\u060c(\u2013\u2014-][ \t\u00a0]*(?:(?:a|an|the)[ \t\u00a0]+)?")
+_APPOSITION = re.compile(r"[\"\u201d\u00bb\u2019]?[ \t\u00a0]*[,\u060c(\u2013\u2014-][ \t\u00a0]*(?:(?:a|an|the)[ \t\u00a0]+)?")
 
 
 def glosses(text: str, before_end: int, start: int) -> bool:
@@ -199,6 +232,20 @@ def places_elsewhere(data: dict[str, Any]) -> dict[str, set[tuple[str, str | Non
 
 
 _PLACE_PATTERNS = Cache(lambda place: re.compile(rf"\b{re.escape(place)}\b"), limit=1_000)
+# Words of _SYRIA and _SYRIA_AR that name the country, not a place in it.
+_COUNTRY_WORDS = frozenset(("syria", "syrian", "syrians", "levant", "assad", "euphrates", "سوري"))
+_SYRIAN_PLACE = Cache(lambda place: place.casefold() not in _COUNTRY_WORDS
+                      and bool(_SYRIA.fullmatch(place) or _SYRIA_AR.fullmatch(place)), limit=1_000)
+
+
+def names_only_there(texts: tuple[str, ...], place: str) -> bool:
+    """True when the Syrian places the texts name are ``place`` alone (the country aside): an article
+    about the Qalamoun's "Jaysh al-Fatah" that names no place of the Idlib coalition."""
+    if not _SYRIAN_PLACE[place] or not any(_PLACE_PATTERNS[place].search(t) for t in texts):
+        return False
+    own = place.casefold()
+    return all(found.group(0).casefold() in (own, *_COUNTRY_WORDS)
+               for t in texts for pattern in (_SYRIA, _SYRIA_AR) for found in pattern.finditer(t))
 
 
 def possessors(text: str, found: list[Match]) -> set[int]:

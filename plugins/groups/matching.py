@@ -13,8 +13,8 @@ import ahocorasick
 
 from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
-    armed_use, describes_another, entitles, glosses, places_elsewhere, possessors, shared_word_partner,
-    spelt_initials,
+    armed_use, describes_another, entitles, glosses, names_only_there, places_elsewhere, possessors,
+    shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import (
     ARABIC, POSSESSIVE_MARKS, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes,
@@ -66,7 +66,7 @@ class GroupMatcher:
             )
             names = tuple(sorted(names, key=lambda n: n[1] or date.min))
             self.groups.append(Group(g["id"], g["name"], g.get("wikidata"), names))
-        flags = {g["id"]: (bool(g.get("descriptive")), g.get("syrian", True)) for g in data["groups"]}
+        flags = {g["id"]: (g.get("descriptive", False), g.get("syrian", True)) for g in data["groups"]}
         self.acronyms = frozenset(
             (item if isinstance(item, str) else item["text"])
             for g in data["groups"]
@@ -335,7 +335,8 @@ class GroupMatcher:
         about Syria, unless it is used as an armed group ("TIP fighters", "joined the FSA"); an elliptical
         form ("the National Army") needs the article to name its group otherwise; a name shared with an
         organisation elsewhere ("Army of Islam", Gaza) is that organisation in an article that names its
-        place and nothing Syrian."""
+        place and nothing Syrian, or, for a place in Syria (the Qalamoun's "Jaysh al-Fatah"), no other
+        Syrian place."""
         decided: list[list[Decision]] = []
         for text, found in zip(texts, scans):
             possessive = possessors(text, found)
@@ -349,8 +350,12 @@ class GroupMatcher:
                     row.append(_decision((m, None, "a phrase under not_groups: names no group of ours")))
                 elif i in possessive:
                     row.append(_decision((m, None, "possessive right before another group's name: a description")))
-                elif m.alias.descriptive and describes_another(text, m.start, m.end):
+                elif m.alias.descriptive and describes_another(text, m.start, m.end, m.alias.descriptive == "relations"):
                     row.append(_decision((m, None, "inside a description of another group")))
+                elif m.alias.descriptive and i and row[i - 1].group is None \
+                        and found[i - 1].alias.group == m.alias.group and glosses(text, found[i - 1].end, m.start):
+                    # «ترتبط بتنظيم "الدولة الإسلامية" (داعش)»: the described name said again
+                    row.append(_decision((m, None, "restates a name inside a description")))
                 elif (m.alias.since or m.alias.until) and i and found[i - 1].alias.group is not None \
                         and glosses(text, found[i - 1].end, m.start):
                     # A dated description set off after a name ("Jabhat al-Nusra, al-Qaeda's branch in
@@ -412,13 +417,17 @@ class GroupMatcher:
                         d = d._replace(rule="title-case acronym in an article about Syria or armed use")
                     else:
                         d = d._replace(group=None, rule="title-case acronym outside an article about Syria")
-                if d.group is not None and alias.elsewhere and not about_syria():
+                if d.group is not None and alias.elsewhere:
                     for place, owner in alias.elsewhere:
-                        if any(_PLACE_PATTERNS[place].search(t) for t in texts):
-                            other = "nothing of ours" if owner is None else self.groups[owner].id
+                        other = "nothing of ours" if owner is None else self.groups[owner].id
+                        if not about_syria() and any(_PLACE_PATTERNS[place].search(t) for t in texts):
                             d = d._replace(group=owner, rule=f"a name shared with an organisation in {place}: "
                                                              f"the article names {place} and nothing Syrian "
                                                              f"({other})")
+                            break
+                        if names_only_there(texts, place):  # a Syrian place: the Qalamoun's Jaysh al-Fatah
+                            d = d._replace(group=owner, rule=f"a name shared with an organisation in {place}: "
+                                                             f"the article names no other Syrian place ({other})")
                             break
                 kept.append(d)
             settled.append(kept)

@@ -112,8 +112,9 @@ class Alias:
     needs: frozenset[int] = frozenset()
     needs_syria: bool = False
     # The group's name also describes others ("al-Qaeda's main affiliate in the province"): in such a
-    # description it names nobody (context.describes_another).
-    descriptive: bool = False
+    # description it names nobody (context.describes_another). "relations": only a relation to it
+    # ("an Islamic State affiliate") describes another group.
+    descriptive: bool | str = False
     # The group is Syrian or fights in Syria: naming it makes an article about Syria.
     syrian: bool = True
     # ambiguous, elsewhere or needs: the rest of the article decides (GroupMatcher._settle)
@@ -206,9 +207,14 @@ def registry_aliases(data: dict[str, Any]) -> Iterable[tuple[str | None, str, st
     """(group id or None, alias text, kind, options) for every alias, names and display names included."""
     for group in data["groups"]:
         gid = group["id"]
-        yield gid, group["name"], "proper", {}
+        # A name also listed as an alias with a date rule is matched by that rule ("Syrian Liberation
+        # Front" before 2018 was another coalition).
+        dated = {item["text"] for items in group.get("aliases", {}).values() for item in items
+                 if isinstance(item, dict) and ("from" in item or "until" in item)}
+        if group["name"] not in dated:
+            yield gid, group["name"], "proper", {}
         for entry in group.get("names", []):
-            if entry.get("match", True):
+            if entry.get("match", True) and entry["name"] not in dated:
                 yield gid, entry["name"], "proper", {}
         for section, kind in ALIAS_KINDS.items():
             for item in group.get("aliases", {}).get(section, []):
