@@ -70,6 +70,22 @@ MASK64 = (1 << 64) - 1
 SHINGLE_BASE = np.uint64(0x9E3779B97F4A7C15)
 CHUNK = 4096  # shingles hashed at once: bounds memory on very long bodies
 
+
+class TokenHashes(dict):
+    """The CRC-32 of a token's UTF-8 bytes, computed once per distinct token: prose repeats most of its
+    words, and a dict lookup costs a third of encoding and hashing the token again."""
+
+    limit = 200_000  # a long run meets ever more distinct tokens: start afresh rather than grow without bound
+
+    def __missing__(self, token: str) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[token] = zlib.crc32(token.encode())
+        return value
+
+
+TOKEN_HASHES = TokenHashes()
+
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -345,9 +361,7 @@ class Store:
         if not tokens:
             return None
         size = min(self.shingle_size, len(tokens))  # a body shorter than a shingle is one shingle
-        # Tokens hold no spaces, and UTF-8 never puts an ASCII byte inside a multi-byte character.
-        encoded = " ".join(tokens).encode().split(b" ")
-        hashes = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint64, count=len(tokens))
+        hashes = np.fromiter(map(TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
         count = len(tokens) - size + 1
         shingles = np.zeros(count, dtype=np.uint64)
         for offset in range(size):  # unsigned arithmetic wraps modulo 2**64, as intended
