@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--profile-pages", type=int, default=300, help="pages profiled with cProfile (0: none)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dup-share", type=float, default=0.1, help="share of near-duplicate posts (default 0.1)")
+    parser.add_argument("--commit-every", type=int, default=None,
+                        help="DEDUP_COMMIT_EVERY of the chain's store (default: the project's setting)")
     parser.add_argument("--json", type=Path, help="also write the JSON figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the generated pages, feed and profile")
     args = parser.parse_args()
@@ -42,7 +44,8 @@ def main() -> None:
         archive = work / "archive.jsonl"
         generate(work / "site", args.pages, args.seed, args.dup_share, archive=archive)
         started = time.perf_counter()
-        stages = stage_costs(read_archive(archive), work)
+        settings = {} if args.commit_every is None else {"DEDUP_COMMIT_EVERY": args.commit_every}
+        stages = stage_costs(read_archive(archive), work, **settings)
         stages["seconds"] = round(time.perf_counter() - started, 1)
         profile = (profile_chain(read_archive(archive, args.profile_pages), work, work / "chain.pstats")
                    if args.profile_pages else None)

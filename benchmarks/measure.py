@@ -136,8 +136,9 @@ def read_archive(path: Path, limit: int | None = None) -> Iterator[dict[str, str
             yield json.loads(line)
 
 
-def new_chain(workdir: Path, name: str) -> Any:
-    """A chain with the project's settings and its own deduplication store and quarantine file."""
+def new_chain(workdir: Path, name: str, **overrides: Any) -> Any:
+    """A chain with the project's settings (and ``overrides`` over them) and its own deduplication store and
+    quarantine file."""
     from scrapy.settings import Settings
 
     from plugins.chain import Chain
@@ -146,12 +147,14 @@ def new_chain(workdir: Path, name: str) -> Any:
     settings.setmodule("crawler.settings", priority="project")
     settings.set("DEDUP_STORE", str(workdir / f"{name}.sqlite"))
     settings.set("QUARANTINE_FILE", str(workdir / f"{name}.quarantine.jsonl"))
+    for key, value in overrides.items():
+        settings.set(key, value)
     chain = Chain(settings)
     chain.open()
     return chain
 
 
-def stage_costs(pages: Iterable[dict[str, str]], workdir: Path) -> dict[str, Any]:
+def stage_costs(pages: Iterable[dict[str, str]], workdir: Path, **settings: Any) -> dict[str, Any]:
     """Run ``Chain.process`` on every page exactly as the pipeline does, timing each hook call through
     pluggy's call monitoring. A page arrives parsed, as from the spider, so the parse is timed on its
     own; nested hooks (``clean_tree`` inside ``extract_article``) are counted in both. "record and
@@ -167,7 +170,7 @@ def stage_costs(pages: Iterable[dict[str, str]], workdir: Path) -> dict[str, Any
     from plugins.extract import parse_html
     from plugins.model import Page
 
-    chain = new_chain(workdir, "stages")
+    chain = new_chain(workdir, "stages", **settings)
     totals: dict[str, float] = defaultdict(float)
     started: list[float] = []  # a stack: hooks call hooks
 

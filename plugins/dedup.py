@@ -24,7 +24,11 @@ machines, whose locks are transaction-scoped advisory locks on the article id an
 Settings: DEDUP_STORE (a SQLite file, default output/state/dedup.sqlite, or a postgresql:// URL),
 DEDUP_THRESHOLD (Jaccard similarity from which two bodies are one story), DEDUP_SHINGLE_SIZE (words per
 shingle), DEDUP_NUM_PERM (MinHash permutations), DEDUP_BANDS (LSH bands), DEDUP_COMMIT_EVERY (records per
-commit).
+commit: 1 by default; more saves a commit per record where one process uses the store, as ``scrapy process``
+over an archive does, since an open batch keeps the store's lock from other crawls sharing it). A crawl killed
+with a batch open loses the batch from the store but not from the feed: the feed's journal
+(``crawler.feeds.FeedJournal``) keeps an open batch's records until the store commits them, and the next
+run records again what the feed holds and the store lost, so no article is lost or exported twice.
 A store keeps the shingle size, permutations and bands it was created with.
 """
 
@@ -37,7 +41,7 @@ import sqlite3
 import time
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -260,6 +264,8 @@ class Store:
         self.threshold = threshold
         self.commit_every = commit_every
         self._pending = 0
+        # Called after each commit: whoever keeps records of an open batch (the feed's journal) lets them go.
+        self.commit_listeners: list[Callable[[], None]] = []
         # check() and record() of one record need the same fingerprint: computed once.
         self._last_fingerprint: tuple[tuple[str | None, str | None], Fingerprint] | None = None
         with self._reachable():
@@ -516,11 +522,18 @@ class Store:
             # Published before every member seen so far: later copies point here.
             self.execute("UPDATE clusters SET earliest = ? WHERE cluster = ?", (article["id"], decision.cluster))
 
+    @property
+    def batch_open(self) -> bool:
+        """Whether records are recorded and not yet committed: a kill now loses them from the store."""
+        return self._pending > 0
+
     def commit(self) -> None:
         with self._reachable():
             if self.in_transaction:
                 self.execute("COMMIT")
         self._pending = 0
+        for listener in self.commit_listeners:
+            listener()
 
     def close(self) -> None:
         try:
