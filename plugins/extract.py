@@ -32,7 +32,6 @@ BLOCK_TAGS = {
     "section", "table", "td", "th", "tr", "ul",
 }
 SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
-_SPACE = re.compile(r"\s+")
 BODY_SOURCES = {"text": "the page text given (lines)", "body": "the article text given (lines)"}
 BREADCRUMB_SEPARATOR = re.compile(r"\s+[/›»>]\s+")
 # The generic extractor's strict reading of a page normally keeps most of its lenient one (on the 181
@@ -400,8 +399,14 @@ def first_date(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str |
     return element.get("datetime") or element.get("content") or inline_text(element)
 
 
+def fold_spaces(text: str) -> str:
+    """``text`` with every run of whitespace one space, none at the ends (str.split's whitespace is the
+    regex ``\\s``'s, and splitting is several times faster than substituting)."""
+    return " ".join(text.split())
+
+
 def inline_text(element: lxml.html.HtmlElement) -> str:
-    return _SPACE.sub(" ", element.text_content()).strip()
+    return fold_spaces(element.text_content())
 
 
 def block_texts(container: lxml.html.HtmlElement) -> list[str]:
@@ -410,7 +415,7 @@ def block_texts(container: lxml.html.HtmlElement) -> list[str]:
     buffer: list[str] = []
 
     def flush() -> None:
-        text = _SPACE.sub(" ", "".join(buffer)).strip()
+        text = fold_spaces("".join(buffer))
         if text:
             paragraphs.append(text)
         buffer.clear()
