@@ -79,7 +79,8 @@ class TokenHashes(dict):
     """The CRC-32 of a token's UTF-8 bytes, computed once per distinct token: prose repeats most of its
     words, and a dict lookup costs a third of encoding and hashing the token again."""
 
-    limit = 200_000  # a long run meets ever more distinct tokens: start afresh rather than grow without bound
+    # A long run meets ever more distinct tokens: start afresh rather than grow without bound (about 6 MB).
+    limit = 50_000
 
     def __missing__(self, token: str) -> int:
         if len(self) >= self.limit:
