@@ -88,7 +88,8 @@ MAX_NESTING = 200
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
                  "track", "wbr", "keygen", "command"}
 MARKUP_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>")
-# A character below " " that is not whitespace: text never has them, binary formats are full of them.
+# A character below " " other than tab, newline, carriage return and form feed: text never has them, binary
+# formats are full of them.
 CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 TITLE_PARTS = re.compile(r"\s+[|–—-]\s+")
 TITLE_OR_H1 = re.compile(r"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
