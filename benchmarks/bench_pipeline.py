@@ -250,6 +250,7 @@ STAGE_ROWS = (  # (label, stages whose times add up to it)
     ("  of which `clean_tree`", ("clean_tree",)),
     ("`clean_lines`", ("clean_lines",)),
     ("normalise (`normalise_article`)", ("normalise_article",)),
+    ("  of which clashes (`plugins/clashes.py`)", ("normalise: clashes",)),
     ("deduplicate (`deduplicate_article`)", ("deduplicate_article",)),
     ("validate (`validate_article`)", ("validate_article",)),
     ("export (`export_article`: the dedup store)", ("export_article",)),
@@ -298,7 +299,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['extraction']['ours_pages_per_s']:.0f} | |",
         f"| `trafilatura.extract()` on the same HTML, pages/s | {r['extraction']['trafilatura_pages_per_s']:.0f} | |",
         "",
-        "| stage of `Chain.process` (in-process, same pages) | µs per article | share |",
+        "| stage of `Chain.process` (in-process, same pages) | µs of CPU per article | share |",
         "|---|---|---|",
     ]
     us, total = r["stages"]["us_per_page"], r["stages"]["total_us_per_page"]

@@ -283,11 +283,18 @@ class FeedJournal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.waiting: set[tuple[Any, Any, Any]] = set()
         self.guard = guard
+        self.store: Any = None  # the deduplication store, when it commits in batches (DEDUP_COMMIT_EVERY)
 
     def recover(self, chain: Any) -> int:
-        """Append to the feed what an interrupted crawl recorded but never wrote; return how many."""
+        """Append to the feed what an interrupted crawl recorded but never wrote; record again in the store
+        what the feed holds but the store lost with an uncommitted batch; return how many were appended."""
+        store = chain.state.get("dedup")
+        if store is not None and hasattr(store, "commit_listeners"):
+            # The journal keeps the records of an open batch until the store commits them.
+            self.store = store
+            store.commit_listeners.append(self.committed)
         entries = list(read_lines(self.path))  # an unfinished last entry was never recorded either
-        owed = []
+        owed, recorded_again = [], False
         if entries:
             trim_partial_line(self.feed)
             offset = min(entry.get("offset", 0) for entry in entries)
@@ -295,6 +302,12 @@ class FeedJournal:
             for entry in entries:
                 record = entry.get("record") or {}
                 if record_key(record) in in_feed:
+                    if self.store is not None and not self.store_knows(chain, record):
+                        logger.warning("Recording again %s in the deduplication store: the last crawl wrote it "
+                                       "to %s and was stopped before the store committed it", record.get("url"),
+                                       self.feed)
+                        self.store.record(copy.deepcopy(record))
+                        recorded_again = True
                     continue
                 # The store answers "seen" only for a record it remembers as exported (same id and content).
                 if self.store_knows(chain, record):
@@ -305,6 +318,8 @@ class FeedJournal:
                     logger.warning("Re-exporting %s to %s: the last crawl stopped after recording it as "
                                    "exported and before writing it", record.get("url"), self.feed)
                     handle.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        if recorded_again:
+            self.store.commit()  # before the journal goes: a second kill must not lose them again
         self.path.unlink(missing_ok=True)
         return len(owed)
 
@@ -330,5 +345,10 @@ class FeedJournal:
             return
         if ItemAdapter.is_item(item):
             self.waiting.discard(record_key(ItemAdapter(item)))
+        if not self.waiting and not (self.store is not None and self.store.batch_open):
+            self.path.unlink(missing_ok=True)
+
+    def committed(self) -> None:
+        """The store committed its batch: the records the feed holds need the journal no more."""
         if not self.waiting:
             self.path.unlink(missing_ok=True)

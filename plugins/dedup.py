@@ -30,7 +30,11 @@ machines, whose locks are transaction-scoped advisory locks on the article id an
 Settings: DEDUP_STORE (a SQLite file, default output/state/dedup.sqlite, or a postgresql:// URL),
 DEDUP_THRESHOLD (Jaccard similarity from which two bodies are one story), DEDUP_SHINGLE_SIZE (words per
 shingle), DEDUP_NUM_PERM (MinHash permutations), DEDUP_BANDS (LSH bands), DEDUP_COMMIT_EVERY (records per
-commit).
+commit: 1 by default; more saves a commit per record where one process uses the store, as ``scrapy process``
+over an archive does, since an open batch keeps the store's lock from other crawls sharing it). A crawl killed
+with a batch open loses the batch from the store but not from the feed: the feed's journal
+(``crawler.feeds.FeedJournal``) keeps an open batch's records until the store commits them, and the next
+run records again what the feed holds and the store lost, so no article is lost or exported twice.
 A store keeps the shingle size, permutations and bands it was created with.
 """
 
@@ -43,7 +47,7 @@ import sqlite3
 import time
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -75,6 +79,23 @@ MASK64 = (1 << 64) - 1
 # Polynomial base for combining token hashes into shingle hashes (odd, so no information is lost).
 SHINGLE_BASE = np.uint64(0x9E3779B97F4A7C15)
 CHUNK = 4096  # shingles hashed at once: bounds memory on very long bodies
+
+
+class TokenHashes(dict):
+    """The CRC-32 of a token's UTF-8 bytes, computed once per distinct token: prose repeats most of its
+    words, and a dict lookup costs a third of encoding and hashing the token again."""
+
+    # A long run meets ever more distinct tokens: start afresh rather than grow without bound (about 6 MB).
+    limit = 50_000
+
+    def __missing__(self, token: str) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[token] = zlib.crc32(token.encode())
+        return value
+
+
+TOKEN_HASHES = TokenHashes()
 
 # ``amendments``: exported records whose ``duplicate_of`` a later decision changed (an earlier-published member
 # joined their cluster after them), each with what it must say now, until an amending line is in its feed.
@@ -273,6 +294,8 @@ class Store:
         self.threshold = threshold
         self.commit_every = commit_every
         self._pending = 0
+        # Called after each commit: whoever keeps records of an open batch (the feed's journal) lets them go.
+        self.commit_listeners: list[Callable[[], None]] = []
         # check() and record() of one record need the same fingerprint: computed once.
         self._last_fingerprint: tuple[tuple[str | None, str | None], Fingerprint] | None = None
         with self._reachable():
@@ -374,9 +397,7 @@ class Store:
         if not tokens:
             return None
         size = min(self.shingle_size, len(tokens))  # a body shorter than a shingle is one shingle
-        # Tokens hold no spaces, and UTF-8 never puts an ASCII byte inside a multi-byte character.
-        encoded = " ".join(tokens).encode().split(b" ")
-        hashes = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint64, count=len(tokens))
+        hashes = np.fromiter(map(TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
         count = len(tokens) - size + 1
         shingles = np.zeros(count, dtype=np.uint64)
         for offset in range(size):  # unsigned arithmetic wraps modulo 2**64, as intended
@@ -559,11 +580,18 @@ class Store:
             self.execute("DELETE FROM amendments WHERE id = ? AND duplicate_of = ?",
                          (amendment.id, amendment.duplicate_of))
 
+    @property
+    def batch_open(self) -> bool:
+        """Whether records are recorded and not yet committed: a kill now loses them from the store."""
+        return self._pending > 0
+
     def commit(self) -> None:
         with self._reachable():
             if self.in_transaction:
                 self.execute("COMMIT")
         self._pending = 0
+        for listener in self.commit_listeners:
+            listener()
 
     def close(self) -> None:
         try:
