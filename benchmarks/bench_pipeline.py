@@ -24,8 +24,11 @@ Figures, all from this one run and on the same pages:
 - in-process, on the same saved HTML: microseconds per article of each stage of ``Chain.process``
   (pluggy's hook-call monitoring around the real chain), our extraction step beside
   ``trafilatura.extract()``, and a cProfile of the chain over the first ``--profile-pages`` pages;
-- memory: peak RSS of every crawl at ``--small-pages`` and ``--pages`` pages, its course over the run,
-  and the in-process chain's peak RSS every 1,000 pages.
+- memory: peak RSS of every crawl at ``--small-pages`` and ``--pages`` pages (the crawl process's own peak,
+  not the one it inherits from this larger process: see ``measure.run_scrapy``), its course over the run,
+  the requests that waited on disk rather than in memory (``SCHEDULER_SPILL_AFTER``, crawler/squeues.py),
+  and the in-process chain's peak RSS every 1,000 pages. ``benchmarks/crawl_memory.py`` tells where a
+  crawl's memory goes.
 
 Prints a Markdown summary (for the README's Performance section), then the JSON (also written to
 ``--json FILE`` when given). A measurement to read, not a test: nothing here fails.
@@ -124,6 +127,8 @@ def crawl_figures(kind: str, runs: list[Run], small: Run, sizes: tuple[int, int]
         "cpu_share": round(run.cpu_s / run.wall_s, 2),
         "max_rss_mb": {str(sizes[0]): round(small.max_rss_mb, 1), str(sizes[1]): round(run.max_rss_mb, 1)},
         "rss_growth_mb_per_1000_pages": round((run.max_rss_mb - small.max_rss_mb) / (sizes[1] - sizes[0]) * 1000, 2),
+        "requests_spilled_to_disk": {str(sizes[0]): int(small.stats.get("scheduler/spilled", 0)),
+                                     str(sizes[1]): int(run.stats.get("scheduler/spilled", 0))},
         "rss_mb_by_quarter": run.rss_mb_by_quarter,
         "load_avg": [r.load_avg for r in runs],
         "server": run.server,
@@ -291,7 +296,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"≥ {TARGET_PROCESS}: {verdict[targets['process_saved_html_per_s']['met']]} |",
         f"| `scrapy process`, exported feed (body), articles/s | {process['feed_records']['articles_per_s']:.0f} | "
         f"≥ {TARGET_PROCESS}: {verdict[targets['process_feed_per_s']['met']]} |",
-        f"| full-chain crawl, peak RSS growth per 1,000 pages | {targets['crawl_memory_flat']['value']:+.1f} MB | "
+        f"| full-chain crawl, peak RSS growth per 1,000 pages | {targets['crawl_memory_flat']['value']:+.1f} MB "
+        f"({crawl['full_chain']['requests_spilled_to_disk'][large]:,} requests waited on disk) | "
         f"≤ {FLAT_MB_PER_1000} MB (flat): {verdict[targets['crawl_memory_flat']['met']]} |",
         f"| the chain in-process, RSS every 1,000 pages | "
         f"{' → '.join(f'{x:.0f}' for x in r['stages']['rss_mb_every_1000_pages']) or 'n/a'} MB | |",

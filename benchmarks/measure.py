@@ -23,7 +23,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # Counters read from the stats Scrapy dumps when a run ends.
-STAT = re.compile(r"'(elapsed_time_seconds|response_received_count|item_scraped_count|articles/\w+)': ([\d.]+)")
+STAT = re.compile(r"'(elapsed_time_seconds|response_received_count|item_scraped_count|articles/\w+|scheduler/spilled)': "
+                  r"([\d.]+)")
 
 
 @dataclass
@@ -53,8 +54,14 @@ def run_scrapy(args: list[str], log: Path, project: bool = True) -> Run:
     """Run ``scrapy ARGS`` in the project directory, or with ``project=False`` outside it (Scrapy's own
     defaults, the repository only on the import path); the log goes to ``log``. Besides the peak, the
     process's RSS is sampled (Linux /proc) to tell a steady climb from a plateau: ``rss_mb_by_quarter``
-    is the highest RSS seen in each quarter of the run's wall time."""
+    is the highest RSS seen in each quarter of the run's wall time.
+
+    The peak is the process's own: a process started from another inherits its parent's peak as the
+    floor of ``ru_maxrss`` (Linux carries it over fork and exec), and this benchmark's own process is
+    larger than a small crawl. Above that floor ``ru_maxrss`` is the child's; at or below it, the
+    child's own high-water mark (``VmHWM``) as last sampled, at most 0.2 s before it ended."""
     command = [sys.executable, "-m", "scrapy", *args]
+    inherited_mb = proc_mb("VmHWM") or 0.0
     start = time.perf_counter()
     with log.open("w") as handle:
         env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
@@ -62,7 +69,7 @@ def run_scrapy(args: list[str], log: Path, project: bool = True) -> Run:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
         process = subprocess.Popen(command, cwd=ROOT if project else log.parent, env=env, stdout=handle,
                                    stderr=subprocess.STDOUT)
-        samples: list[tuple[float, float]] = []
+        samples: list[tuple[float, float, float]] = []  # (time, RSS, high-water mark)
         done = threading.Event()
         sampler = threading.Thread(target=sample_rss, args=(process.pid, start, samples, done))
         sampler.start()
@@ -76,25 +83,35 @@ def run_scrapy(args: list[str], log: Path, project: bool = True) -> Run:
     stats = {key: float(value) for key, value in STAT.findall(text)}
     if process.returncode or "elapsed_time_seconds" not in stats:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}); its log ends with:\n{text[-3000:]}")
-    quarters = [max((mb for t, mb in samples if q * wall / 4 <= t < (q + 1) * wall / 4), default=0.0) for q in range(4)]
-    return Run(command, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stats,
+    quarters = [max((mb for t, mb, _ in samples if q * wall / 4 <= t < (q + 1) * wall / 4), default=0.0)
+                for q in range(4)]
+    peak_mb = usage.ru_maxrss / 1024
+    if peak_mb <= inherited_mb + 1:
+        peak_mb = max((hwm for _, _, hwm in samples), default=peak_mb)
+    return Run(command, wall, usage.ru_utime + usage.ru_stime, peak_mb, stats,
                [round(mb, 1) for mb in quarters], round(os.getloadavg()[0], 2))
 
 
-def sample_rss(pid: int, start: float, samples: list[tuple[float, float]], done: threading.Event) -> None:
+def sample_rss(pid: int, start: float, samples: list[tuple[float, float, float]], done: threading.Event) -> None:
     while not done.wait(0.2):
-        mb = rss_mb(pid)
-        if mb is not None:
-            samples.append((time.perf_counter() - start, mb))
+        mb, peak = rss_mb(pid), proc_mb("VmHWM", pid)
+        if mb is not None and peak is not None:
+            samples.append((time.perf_counter() - start, mb, peak))
 
 
 def rss_mb(pid: int | str = "self") -> float | None:
     """The resident set size of a process now (Linux), or None once it has ended."""
+    return proc_mb("VmRSS", pid)
+
+
+def proc_mb(field: str, pid: int | str = "self") -> float | None:
+    """A memory figure of a process's own address space from /proc (Linux): VmRSS (now) or VmHWM (its
+    peak), in MB; None once the process has ended."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), None)
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith(field + ":")), None)
 
 
 def server_stats(base_url: str) -> dict[str, float]:

@@ -28,6 +28,11 @@ SPIDER_MIDDLEWARES = {"crawler.queue.ListingDoneMiddleware": 10}
 # (crawler/feeds.py); a JOBDIR job can be resumed after a kill, not only after a clean stop (crawler/extensions.py).
 FEED_STORAGES = {"": "crawler.feeds.DurableFileFeedStorage", "file": "crawler.feeds.DurableFileFeedStorage"}
 DUPEFILTER_CLASS = "crawler.extensions.JobDupeFilter"
+# A crawl's memory stays flat however large the site: each of the scheduler's queues keeps this many
+# requests in memory and the rest in an anonymous temporary file, in Scrapy's order (crawler/squeues.py);
+# 0 keeps them all in memory. With a JOBDIR, Scrapy's disk queue takes them first, as always.
+SCHEDULER_MEMORY_QUEUE = "crawler.squeues.LifoSpillingQueue"
+SCHEDULER_SPILL_AFTER = 1000
 
 # One outlet crawled by several workers (README, "Several machines"): a redis:// URL puts the request queue
 # and the seen requests there (crawler/queue.py); empty means Scrapy's own scheduler in this process.
