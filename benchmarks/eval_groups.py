@@ -7,7 +7,7 @@ Each line of a file is a passage of real reporting: ``text``, ``published`` (or 
 ``source`` URL. Scores are micro-averaged over (passage, id) pairs: a found id that is not expected is a
 false positive, an expected id not found a false negative. Without arguments every batch of real
 passages in tests/data/ (``groups_real_*.jsonl``) is scored, in the order they were gathered:
-development, fresh, unseen, batch3, batch4, batch5, and any later one.
+development, fresh, unseen, batch3, batch4, batch5, batch6, and any later one.
 """
 
 from __future__ import annotations

@@ -83,9 +83,11 @@ _DESCRIBED_BEFORE = re.compile(
 _CUT_BEFORE = re.compile(r"\b(?:cut|cuts|cutting|broke|break|breaks|breaking|severed|sever|severing|ended|"
                          r"ending|renounced|renouncing|split|splitting|disavowed)\b[^.;]{0,40}$", re.IGNORECASE)
 _DESCRIBED_AFTER = re.compile(
-    r"(?:['\u2019]s\s+(?:[\w-]+\s+){0,3}?(?:affiliate|affiliates|branch|branches|franchise|offshoot|"
+    # "al-Qaeda's main affiliate", "Al-Qaeda terrorist group's affiliate": the possessive may follow a generic noun
+    r"(?:(?:\s+(?:terrorist|jihadist|militant|extremist|terror))?(?:\s+(?:group|network|organi[sz]ation))?"
+    r"['\u2019]s\s+(?:[\w-]+\s+){0,3}?(?:affiliate|affiliates|branch|branches|franchise|offshoot|"
     r"offshoots|arm|wing|ally|allies|outfit|proxy|proxies)|\s+(?:outfit|outfits|affiliate|affiliates|"
-    r"franchise|franchises|offshoot|offshoots|faction|factions|splinter|proxy|proxies)"
+    r"franchise|franchises|offshoot|offshoots|faction|factions|splinter|proxy|proxies|veteran|veterans)"
     # "an al Qaeda (AQ)-affiliated group", "an AQ-affiliate": the relation glued on, after its acronym too
     r"|[ \t\u00a0]*(?:\([ \t\u00a0]*[A-Za-z]{2,6}[ \t\u00a0]*\))?\)?-(?:affiliated|affiliate|linked|aligned|allied|"
     r"inspired|backed|tied|connected|associated))\b",
@@ -180,9 +182,17 @@ def entitles(text: str, end: int, next_start: int) -> bool:
     return found is not None and found.end() == next_start
 
 
+# ... and in Arabic, after a collective noun of fighters: «فصيل الحمزة», «عناصر "الحمزات"», «مسلحي الحمزة».
+_ARMED_BEFORE_AR = re.compile(
+    f"(?:^|\\s)(?:فصيل|فصائل|ميليشيا|مليشيا|ميلشيا|عناصر|مسلحي|مقاتلي|مرتزقة)[\\s{_QUOTES}]*$"
+)
+
+
 def armed_use(text: str, start: int, end: int) -> bool:
-    """An acronym or short form used as an armed group: "TIP fighters", "HTS-held", "joined the FSA"."""
-    return bool(_ARMED_NEXT.match(text, end) or _ARMED_BEFORE.search(text, max(0, start - 40), start))
+    """An acronym or short form used as an armed group: "TIP fighters", "HTS-held", "joined the FSA",
+    «فصيل الحمزة»."""
+    return bool(_ARMED_NEXT.match(text, end) or _ARMED_BEFORE.search(text, max(0, start - 40), start)
+                or _ARMED_BEFORE_AR.search(text, max(0, start - 20), start))
 
 
 def shared_word_partner(tokens: list[str], parts: list[str], first: int) -> int | None:
@@ -210,6 +220,18 @@ def spelt_initials(phrase: str) -> frozenset[str]:
     every = "".join(w[0] for w in words).upper()
     capitals = "".join(w[0] for w in words if w[0].isupper())
     return frozenset(x for x in (every, capitals) if len(x) >= 2)
+
+
+def restates(text: str, before_start: int, before_end: int, start: int, end: int) -> bool:
+    """True when the acronym at ``text[start:end]`` is in brackets right after the name at
+    ``text[before_start:before_end]`` and spells that name's last words: "Turkish-backed Free Syrian Army
+    (FSA)" says the name again, whatever "FSA" alone would be."""
+    bracket = _BRACKETED.match(text, before_end)
+    if bracket is None or bracket.start(1) != start or bracket.end(1) != end:
+        return False
+    acronym = text[start:end].upper()
+    words = [w for w in re.split(r"[\s\-\u2010\u2011]+", text[before_start:before_end]) if w]
+    return len(words) > len(acronym) >= 2 and "".join(w[0] for w in words[-len(acronym):]).upper() == acronym
 
 
 def places_elsewhere(data: dict[str, Any]) -> dict[str, set[tuple[str, str | None]]]:

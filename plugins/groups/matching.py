@@ -14,7 +14,7 @@ import ahocorasick
 from plugins.groups.context import (
     _BRACKETED, _CAPS_AFTER, _CAPS_BEFORE, _HEAD_NOUNS, _OPEN_BRACKET, _PLACE_PATTERNS, _SYRIA, _SYRIA_AR,
     armed_use, describes_another, entitles, glosses, names_only_there, places_elsewhere, possessors,
-    shared_word_partner, spelt_initials,
+    restates, shared_word_partner, spelt_initials,
 )
 from plugins.groups.folding import (
     ARABIC, POSSESSIVE_MARKS, IndexedText, alias_keys, capitals, fold_arabic, fold_word, folding_notes,
@@ -441,10 +441,18 @@ class GroupMatcher:
                     continue
                 if alias.needs & named:
                     row[i] = d._replace(rule="elliptical form: the article names the group otherwise")
+                elif alias.needs and armed_use(text, m.start, m.end):  # "al-Hamza faction", «فصيل الحمزة»
+                    row[i] = d._replace(rule="elliptical form used as an armed group")
                 elif alias.needs_syria and (about_syria() or armed_use(text, m.start, m.end)):
                     row[i] = d._replace(rule="elliptical form in an article about Syria")
                 else:
                     row[i] = d._replace(group=None, rule="elliptical form the rest of the article does not support")
+        for text, row in zip(texts, settled):  # "Turkish-backed Free Syrian Army (FSA)": the name said again
+            for i in range(1, len(row)):
+                before, d = row[i - 1], row[i]
+                if d.group is not None and before.group is not None and d.group != before.group and \
+                        restates(text, before.match.start, before.match.end, d.match.start, d.match.end):
+                    row[i] = d._replace(group=before.group, rule="an acronym in brackets restating the name before it")
         return settled
 
 
