@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
-from itertools import combinations
+from itertools import accumulate, chain, combinations
 from typing import Any, NamedTuple
 
 from plugins.hookspecs import hookimpl
@@ -40,9 +40,9 @@ SLOT_RE = re.compile("\u27e6(\\d+)\u27e7")
 G = "\u27e6\\d+\u27e7"
 
 # Sentences end at . ! ? ؟ followed by space, or at a line break (paragraphs, headlines). The pattern
-# starts with a character set so that re skips to the candidates quickly; ``sentences`` keeps only the
-# punctuation marks followed by a space.
-SENTENCE_END = re.compile(r"[.!?؟\n]\s*")
+# starts with a character set so that re skips to the candidates quickly; the group makes ``re.split``
+# keep the gaps, so that their lengths give the offsets.
+SENTENCE_END = re.compile(r"([.!?؟]\s+|\n\s*)")
 PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
 
 # Words that may stand between a group's name and the words that tie it to a fight.
@@ -493,19 +493,28 @@ THIRD_PARTY = re.compile(
 REACH = 200
 
 
-def sentence_sides(sentence: str, ids: list[str], lowered: str | None = None) -> set[tuple[str, str]]:
+def sentence_sides(
+    sentence: str, ids: list[str], lowered: str | None = None, words: Words | None = None,
+    first_fight: re.Match[str] | None = None,
+) -> set[tuple[str, str]]:
     """Pairs of the sentence rule (above) in a masked sentence, read clause by clause (";" ends one);
-    ``lowered`` is the sentence in lower case."""
+    ``lowered`` is the sentence in lower case, ``words`` its word lists and ``first_fight`` the first
+    match of their fight words in ``lowered``, when the caller has them already."""
     lowered = sentence.lower() if lowered is None else lowered
-    words = words_for(lowered)
+    words = words_for(lowered) if words is None else words
     if ";" not in sentence and "؛" not in sentence:
-        return clause_sides(sentence, ids, lowered, words)
+        return clause_sides(sentence, ids, lowered, words, first_fight)
     return set().union(*(clause_sides(clause, ids, clause.lower(), words) for clause in re.split("[;؛]", sentence)))
 
 
-def clause_sides(template: str, ids: list[str], lowered: str, words: Words) -> set[tuple[str, str]]:
+def clause_sides(
+    template: str, ids: list[str], lowered: str, words: Words, first_fight: re.Match[str] | None = None
+) -> set[tuple[str, str]]:
     # The sentence-wide tests are written in lower case and read ``lowered`` (faster than IGNORECASE).
-    fight = next((word for word in words.fight.finditer(lowered) if word.group() != "conflict"), None)
+    # ``first_fight`` (the first fight word of ``lowered``, found by the caller) saves reading it twice.
+    fights = words.fight.finditer(lowered) if first_fight is None else \
+        chain((first_fight,), words.fight.finditer(lowered, first_fight.end()))
+    fight = next((word for word in fights if word.group() != "conflict"), None)
     if not fight:
         return set()
     spans = [(m.start(), m.end(), ids[int(m.group(1))]) for m in SLOT_RE.finditer(template)]
@@ -596,17 +605,13 @@ MODIFIER = re.compile(
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text``, without the spaces around it."""
-    spans, start = [], 0
-    for match in SENTENCE_END.finditer(text):
-        if text[match.start()] == "\n":
-            spans.append((start, match.start()))
-        elif match.end() > match.start() + 1:  # a mark followed by a space ("U.S." goes on)
-            spans.append((start, match.start() + 1))
-        else:
-            continue
-        start = match.end()
-    spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    # One split and prefix sums instead of a Python step per match; a mark needs a space after it to end
+    # a sentence ("U.S." goes on) and stays in its sentence.
+    parts = SENTENCE_END.split(text)
+    bounds = list(accumulate(map(len, parts), initial=0))
+    ends = [offset + (gap[0] != "\n") for offset, gap in zip(bounds[1::2], parts[1::2])]
+    ends.append(len(text))
+    return [(s, e) for s, e in zip(bounds[0::2], ends) if text[s:e].strip()]
 
 
 def masked(sentence: str, mentions: list[tuple[int, int, str]]) -> tuple[str, list[str]]:
@@ -650,9 +655,11 @@ def slots(text: str, ids: list[str]) -> list[str]:
 def pairs_in(template: str, ids: list[str]) -> set[tuple[str, str]]:
     """Pairs of group ids the masked sentence reports fighting each other."""
     lowered = template.lower()
-    if not words_for(lowered).fight.search(lowered):  # most sentences naming two groups tell no fight
+    words = words_for(lowered)
+    first_fight = words.fight.search(lowered)
+    if not first_fight:  # most sentences naming two groups tell no fight
         return set()
-    found = sentence_sides(template, ids, lowered)
+    found = sentence_sides(template, ids, lowered, words, first_fight)
     if found:  # settled: in such sentences of the development sets the shapes add one pair, a wrong one
         return found
     for index, trigger in enumerate(triggers()):

@@ -23,7 +23,8 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
 _WC = rf"[\w{_MARKS}]"
 # A word may contain apostrophes between letters (Hay'at, Qa'ida) but a final 's is a possessive:
 # "Nusra's" is the word "Nusra" followed by "'s".
-_WORD = rf"{_WC}+(?:['\u2019\u2018`\u00b4]+(?![sS](?!{_WC})){_WC}+)*"
+# Possessive runs (++): a word's letters are never given back, so re does not keep backtracking states.
+_WORD = rf"{_WC}++(?:['\u2019\u2018`\u00b4]+(?![sS](?!{_WC})){_WC}++)*"
 _SPLIT_WORDS = re.compile(f"({_WORD})").split
 _NOT_IN_WORDS = re.compile("[_\u02b9-\u02bf]")
 _NOT_IN_WORDS_TABLE = str.maketrans({"_": " ", **{chr(c): "'" for c in range(0x02B9, 0x02C0)}})
