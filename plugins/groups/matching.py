@@ -460,7 +460,8 @@ def longest_first(candidates: list[Match]) -> list[Match]:
     """Keep the longest of overlapping matches (the earlier one on a tie); return them in text order."""
     chosen: list[Match] = []
     starts: list[int] = []
-    for cand in sorted(set(candidates), key=lambda m: (m.start - m.end, m.start)):
+    # dict.fromkeys, not set: a tie between two aliases on one span goes to the one scanned first, in every run.
+    for cand in sorted(dict.fromkeys(candidates), key=lambda m: (m.start - m.end, m.start)):
         i = bisect.bisect_left(starts, cand.start)
         if i > 0 and chosen[i - 1].end > cand.start:
             continue
