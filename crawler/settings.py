@@ -11,6 +11,9 @@ COMMANDS_MODULE = "crawler.commands"
 # `scrapy check`: each outlet's cases as spider contracts (crawler/contracts.py).
 SPIDER_CONTRACTS = {"crawler.contracts.CaseContract": 10}
 ITEM_PIPELINES = {"crawler.pipelines.HookChainPipeline": 300}
+# Worker processes that run the chain's pure stages (extract, clean, normalise) off the reactor
+# (crawler/workers.py); 0: the whole chain runs in the crawl's own process. `scrapy process -j N` sets it.
+CHAIN_PROCESSES = 0
 # Above RedirectMiddleware (600), so that a redirect is judged before it is followed.
 # WarcWriterMiddleware (active with WARC_DIR) next to the downloader, to keep the bytes as they arrived;
 # WaybackPolitenessMiddleware above RetryMiddleware (550), so that it, not an immediate retry, answers a 429,

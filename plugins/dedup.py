@@ -637,6 +637,8 @@ class PostgresStore(Store):
 
 @hookimpl
 def chain_opened(chain):
+    if chain.in_worker:  # a worker process only prepares pages: the main process decides with the store
+        return
     settings = chain.settings
     chain.state["dedup"] = open_store(
         settings.get("DEDUP_STORE") or DEFAULT_STORE,
