@@ -119,19 +119,16 @@ class HookChainPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
-        assert self.chain is not None
-        guard = OutputGuard.of(self.crawler)
-        if guard.failure:
-            raise OutputFailed(f"not processed: the run is stopping ({guard.failure}) <{item.url}>")
+        if self.pool is None:
+            return self.process_now(item)
+        assert self.chain is not None and self.order is not None
+        guard = self.check_guard(item)
         window = Window.of(self.crawler)
         window.enter()
         try:
-            if self.pool is None or self.order is None:
-                outcome = self.chain.process(item)
-            else:
-                number, decided = self.order.hand_over()
-                self.pool.submit(item, lambda prepared: self.order.prepared(number, prepared))
-                outcome = await maybe_deferred_to_future(decided)
+            number, decided = self.order.hand_over()
+            self.pool.submit(item, lambda prepared: self.order.prepared(number, prepared))
+            outcome = await maybe_deferred_to_future(decided)
         except StorageFailed as exc:
             guard.fail(str(exc))
             raise OutputFailed(f"not kept: {exc}") from exc
@@ -140,10 +137,29 @@ class HookChainPipeline:
             raise OutputFailed(f"not processed: {exc}") from exc
         finally:
             window.leave()
-            if self.pool is not None:
-                from twisted.internet import reactor
+            from twisted.internet import reactor
 
-                reactor.callLater(0, self.maybe_closed)
+            reactor.callLater(0, self.maybe_closed)
+        return self.passed_on(item, outcome)
+
+    def process_now(self, item: Page) -> ArticleItem:
+        """The whole chain on ``item`` in this process: the record to pass on, or DropItem saying why not."""
+        assert self.chain is not None
+        guard = self.check_guard(item)
+        try:
+            outcome = self.chain.process(item)
+        except StorageFailed as exc:
+            guard.fail(str(exc))
+            raise OutputFailed(f"not kept: {exc}") from exc
+        return self.passed_on(item, outcome)
+
+    def check_guard(self, item: Page) -> OutputGuard:
+        guard = OutputGuard.of(self.crawler)
+        if guard.failure:
+            raise OutputFailed(f"not processed: the run is stopping ({guard.failure}) <{item.url}>")
+        return guard
+
+    def passed_on(self, item: Page, outcome: Outcome) -> ArticleItem:
         if outcome.status == "exported":
             return ArticleItem(outcome.record)
         if outcome.status == "quarantined":
