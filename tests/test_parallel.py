@@ -150,7 +150,9 @@ def test_a_worker_that_dies_loses_none_of_its_pages(tmp_path: Path):
 
 
 def test_a_crawl_with_the_chain_on_workers_exports_the_same_records(tmp_path: Path):
-    paths = [f"/report-number-{i}/" for i in range(1, 21)]
+    # One story per town: stories of one town are near-duplicates, whose clusters depend on the order the
+    # crawl meets them in, which no two crawls share.
+    paths = [f"/report-number-{i}/" for i in range(1, 8)]
     routes = {path: page(article_html(*story(i))) for i, path in enumerate(paths, start=1)}
     routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
     routes["/sitemap.xml"] = page('<?xml version="1.0"?><urlset>' + "".join(f"<url><loc>{p}</loc></url>" for p in paths)
@@ -163,7 +165,7 @@ def test_a_crawl_with_the_chain_on_workers_exports_the_same_records(tmp_path: Pa
                                 "-s", f"CHAIN_PROCESSES={processes}", "-s", f"DEDUP_STORE={tmp_path / processes / 's'}",
                                 *FAST)
             assert result.returncode == 0, result.stderr[-3000:]
-            assert "southfront: 20 article pages -> 20 exported, 0 quarantined, 0 duplicates" in result.stderr
+            assert "southfront: 7 article pages -> 7 exported, 0 quarantined, 0 duplicates" in result.stderr
             records[processes] = sorted(({k: v for k, v in r.items() if k != "fetched_at"} for r in read_jsonl(out)),
                                         key=lambda r: r["url"])
     assert records["0"] == records["2"]
