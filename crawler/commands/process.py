@@ -49,28 +49,34 @@ def count_lines(path: Path) -> int:
 
 
 class Progress:
-    """How far a run is: a bar with rate and time left on a terminal (tqdm), otherwise a log line every
-    ``PROGRESS_EVERY_S`` seconds. A page counts once the chain is done with it (exported, a duplicate, or
-    quarantined); ``total`` is the input's lines (None for an archive: rate and count only)."""
+    """How far a run is: on a terminal, one line rewritten in place a few times a second (a bar, pages done,
+    the rate and the time left); otherwise a log line every ``PROGRESS_EVERY_S`` seconds. A page counts once
+    the chain is done with it (exported, a duplicate, or quarantined); ``total`` is the input's lines (None
+    for an archive: count and rate only)."""
+
+    BAR = 24
 
     def __init__(self, total: int | None, terminal: bool) -> None:
         self.total = total
         self.done = 0
-        self.started = self.said = time.monotonic()
-        self.bar = None
-        if terminal:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit=" pages", dynamic_ncols=True, smoothing=0.1, leave=True)
+        self.started = self.said = self.last = time.monotonic()
+        self.terminal = terminal
+        self.every = 0.2 if terminal else PROGRESS_EVERY_S
 
     def advance(self, count: int = 1) -> None:
         self.done += count
-        if self.bar is not None:
-            self.bar.update(count)
-            return
-        now = time.monotonic()
-        if now - self.said >= PROGRESS_EVERY_S:
+        now = self.last = time.monotonic()
+        if now - self.said >= self.every:
             self.said = now
+            self.show(now)
+
+    def show(self, now: float, end: str = "") -> None:
+        if self.terminal:
+            filled = int(self.BAR * self.done / self.total) if self.total else 0
+            bar = f"|{'#' * filled}{' ' * (self.BAR - filled)}| " if self.total else ""
+            sys.stderr.write(f"\r{bar}{self.line(now)}\033[K{end}")
+            sys.stderr.flush()
+        else:
             logger.info(self.line(now))
 
     def line(self, now: float) -> str:
@@ -82,10 +88,7 @@ class Progress:
                 f"{rate:,.0f} pages/s, about {left:,.0f} s left")
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        else:
-            logger.info(self.line(time.monotonic()))
+        self.show(self.last, end="\n")  # the rate up to the last page, not to the end of the run
 
 
 class ProcessSpider(Spider):
