@@ -2,9 +2,9 @@
 
 Three pieces, each for one way a kill (SIGKILL, power loss, OOM killer) can damage a JSON Lines feed:
 
-- ``DurableFileFeedStorage`` (``FEED_STORAGES``) writes each item straight to the file and fsyncs it, so a
-  record Scrapy's feed export has written is on disk; and before appending it cuts off a half-written last
-  line left by a killed crawl.
+- ``DurableFileFeedStorage`` (``FEED_STORAGES``) writes each item straight to the file, so a record Scrapy's
+  feed export has written outlives the process (and syncs the file to disk every ``SYNC_EVERY_S``); and
+  before appending it cuts off a half-written last line left by a killed crawl.
 - ``FeedJournal`` closes the gap between the deduplication store and the feed: ``plugins.dedup`` remembers
   a record as exported in ``export_article``, *before* the feed export writes it (on ``item_scraped``). A
   kill between the two would leave a record that the store calls seen and no feed holds, and no later crawl
@@ -30,6 +30,7 @@ import io
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -157,16 +158,25 @@ def trim_partial_line(path: Path) -> int:
     return size - end
 
 
+# Seconds between two syncs of a feed file to disk. Every record reaches the operating system when it is
+# written, so a killed process loses none; a sync per record cost a disk flush per article (4.6 ms measured on
+# the 2-core benchmark machine, more than the chain's own work on it), so a feed is synced at most this often
+# and when it closes. A power cut may lose the last fraction of a second, as the deduplication store's
+# write-ahead log (synchronous=NORMAL) may lose its last commits.
+SYNC_EVERY_S = 0.1
+
+
 class SyncedFile(io.FileIO):
-    """An unbuffered file whose every ``write`` is complete and on disk when it returns. Item exporters
-    write one item per call, so a killed crawl loses at most the item being written. With a ``guard``, a
-    failed write stops the crawl and every later write to the file is refused quietly (the journal keeps
-    those items)."""
+    """An unbuffered file whose every ``write`` is complete when it returns, synced to disk at most every
+    ``SYNC_EVERY_S`` seconds and when it closes. Item exporters write one item per call, so a killed crawl
+    loses at most the item being written. With a ``guard``, a failed write stops the crawl and every later
+    write to the file is refused quietly (the journal keeps those items)."""
 
     def __init__(self, path: Any, mode: str, guard: OutputGuard | None = None) -> None:
         super().__init__(path, mode)
         self.guard = guard
         self.failed = False
+        self.synced = time.monotonic()
 
     def write(self, data: Any) -> int:
         if self.failed:
@@ -176,13 +186,26 @@ class SyncedFile(io.FileIO):
         try:
             while done < len(view):  # a raw write may be partial
                 done += super().write(view[done:])
-            os.fsync(self.fileno())
+            if time.monotonic() - self.synced >= SYNC_EVERY_S:
+                os.fsync(self.fileno())
+                self.synced = time.monotonic()
         except OSError as exc:
-            if not self.guard:
-                raise
-            self.failed = True
-            self.guard.fail(f"cannot write the feed {self.name}: {exc}")
+            self.refuse(exc)
         return done
+
+    def close(self) -> None:
+        if not self.closed and not self.failed:
+            try:
+                os.fsync(self.fileno())
+            except OSError as exc:
+                self.refuse(exc)
+        super().close()
+
+    def refuse(self, exc: OSError) -> None:
+        if not self.guard:
+            raise exc
+        self.failed = True
+        self.guard.fail(f"cannot write the feed {self.name}: {exc}")
 
 
 class DurableFileFeedStorage(FileFeedStorage):

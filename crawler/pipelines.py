@@ -15,6 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.job import job_dir
 
 from crawler.amendments import amend_feed
@@ -30,19 +31,30 @@ from crawler.feeds import (
 )
 from crawler.items import ArticleItem
 from crawler.spiders import FAILED
-from plugins.chain import STAT, Chain, StorageFailed
+from crawler.workers import ChainPool, InOrder, PoolFailed, Window
+from plugins.chain import STAT, Chain, Outcome, Prepared, StorageFailed
 from plugins.dedup import store_from_settings
 from plugins.export import quarantine_path
 from plugins.model import Page, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
+# Pages on their way through the chain per worker process (sent, prepared or waiting for their turn to be
+# decided): a worker's own few and room for the pages that wait in order behind a slow one.
+WINDOW_PER_PROCESS = 16
+
 
 class HookChainPipeline:
+    """Hands every page to the chain: with ``CHAIN_PROCESSES`` > 0 its pure stages run on that many worker
+    processes (``crawler.workers``) while the reactor keeps the downloads moving, and the stages that keep
+    state run here, on the reactor thread, in the order the pages came in."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.chain: Chain | None = None
         self.amended_feed: str | None = None  # the JSON Lines feed this run amends (crawler.amendments)
+        self.pool: ChainPool | None = None
+        self.order: InOrder | None = None
         self.quarantine: Path | None = None
         # Quarantine reasons, as kinds ("the server answered HTTP 500 ..."), for the closing summary.
         self.reasons: Counter[str] = Counter()
@@ -78,6 +90,13 @@ class HookChainPipeline:
             self.chain.pm.register(journal, name="crawler.feeds.FeedJournal")
             # Connected after the feed export's own item_scraped handler, so it runs once the item is written.
             self.crawler.signals.connect(journal.written, signal=signals.item_scraped)
+        processes = self.crawler.settings.getint("CHAIN_PROCESSES")
+        if processes > 0:
+            from twisted.internet import reactor  # the running one (importing it earlier would install another)
+
+            self.pool = ChainPool(self.chain.settings, processes, deliver=reactor.callFromThread)
+            self.order = InOrder(self.decide_in_turn)
+            Window.of(self.crawler).size = processes * WINDOW_PER_PROCESS
         if self.amended_feed:
             # Once the feed export has closed the feed: nothing else writes to it then.
             self.crawler.signals.connect(self.amend_at_close, signal=signals.feed_exporter_closed)
@@ -111,6 +130,8 @@ class HookChainPipeline:
                         self.crawler.spider.name, plural(owed, "amending line"))
 
     def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
         if self.chain is None:  # it could not open
             return
         try:
@@ -133,23 +154,79 @@ class HookChainPipeline:
             stats.set_value(FAILED, line)
             logger.error(line)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
+        if self.pool is None:
+            return self.process_now(item)
+        assert self.chain is not None and self.order is not None
+        guard = self.check_guard(item)
+        window = Window.of(self.crawler)
+        window.enter()
+        try:
+            number, decided = self.order.hand_over()
+            self.pool.submit(item, lambda prepared: self.order.prepared(number, prepared))
+            outcome = await maybe_deferred_to_future(decided)
+        except StorageFailed as exc:
+            guard.fail(str(exc))
+            raise OutputFailed(f"not kept: {exc}") from exc
+        except PoolFailed as exc:
+            guard.fail(str(exc))
+            raise OutputFailed(f"not processed: {exc}") from exc
+        finally:
+            window.leave()
+            from twisted.internet import reactor
+
+            reactor.callLater(0, self.maybe_closed)
+        return self.passed_on(item, outcome)
+
+    def process_now(self, item: Page) -> ArticleItem:
+        """The whole chain on ``item`` in this process: the record to pass on, or DropItem saying why not."""
         assert self.chain is not None
-        guard = OutputGuard.of(self.crawler)
-        if guard.failure:
-            raise OutputFailed(f"not processed: the run is stopping ({guard.failure}) <{item.url}>")
+        guard = self.check_guard(item)
         try:
             outcome = self.chain.process(item)
         except StorageFailed as exc:
             guard.fail(str(exc))
             raise OutputFailed(f"not kept: {exc}") from exc
+        return self.passed_on(item, outcome)
+
+    def check_guard(self, item: Page) -> OutputGuard:
+        guard = OutputGuard.of(self.crawler)
+        if guard.failure:
+            raise OutputFailed(f"not processed: the run is stopping ({guard.failure}) <{item.url}>")
+        return guard
+
+    def passed_on(self, item: Page, outcome: Outcome) -> ArticleItem:
         if outcome.status == "exported":
             return ArticleItem(outcome.record)
         if outcome.status == "quarantined":
             self.reasons.update(reason_kind(reason) for reason in outcome.reasons or [])
         raise DropItem(f"{outcome.status}: {'; '.join(outcome.reasons or [])} <{item.url}>")
+
+    def maybe_closed(self) -> None:
+        """Let a closing engine finish once the last page is done. Scrapy's scraper checks whether it may
+        close after a response's items, not after an item from ``start()`` (``scrapy process``'s pages),
+        and with the chain on workers such items are still on their way when the run stops early."""
+        scraper = getattr(getattr(self.crawler, "engine", None), "scraper", None)
+        check = getattr(scraper, "_check_if_closing", None)
+        slot = getattr(scraper, "slot", None)
+        if check is None or slot is None or slot.closing is None or slot.closing.called:
+            return
+        if slot.is_idle():
+            check()
+        else:  # the item is counted until Scrapy has sent its signals, a few turns of the loop later
+            from twisted.internet import reactor
+
+            reactor.callLater(0.05, self.maybe_closed)
+
+    def decide_in_turn(self, prepared: Prepared) -> Outcome:
+        """``Chain.decide`` on a page back from the workers, unless the run stopped since it was handed over."""
+        assert self.chain is not None
+        failure = OutputGuard.of(self.crawler).failure
+        if failure:
+            raise OutputFailed(f"not processed: the run is stopping ({failure}) <{prepared.page.url}>")
+        return self.chain.decide(prepared)
 
 
 def local_feed(crawler: Crawler, name: str) -> tuple[str | None, dict[str, Any]]:

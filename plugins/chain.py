@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +60,20 @@ class Outcome:
     reasons: list[str] | None = None
 
 
+@dataclass
+class Prepared:
+    """A page after the stages that need nothing but the page and the settings (``Chain.prepare``), on its
+    way to ``Chain.decide``. ``reasons`` set: the page is to be quarantined at ``stage`` (``record`` is what
+    was made of it so far). ``stats``: what the stages counted, for a chain whose stats are elsewhere (a
+    worker process counts in its own and sends the counts along)."""
+
+    page: Page
+    record: dict[str, Any] | None
+    stage: str
+    reasons: list[str] | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -85,11 +99,16 @@ class Chain:
     """The hook chain for one crawl or one ``scrapy process`` run.
 
     ``settings`` is a Scrapy ``Settings``; ``stats`` a Scrapy stats
-    collector or ``SimpleStats``. Plugins keep per-run resources in ``state``.
+    collector or ``SimpleStats``. Plugins keep per-run resources in ``state``. ``in_worker``: the chain
+    of a worker process (``crawler.workers``), which only prepares pages; its plugins open no store and
+    no output.
     """
 
-    def __init__(self, settings: Any, stats: Any = None, feed_path: str | None = None) -> None:
+    def __init__(
+        self, settings: Any, stats: Any = None, feed_path: str | None = None, in_worker: bool = False
+    ) -> None:
         self.settings = settings
+        self.in_worker = in_worker
         self.stats = stats if stats is not None else SimpleStats()
         self.feed_path = feed_path
         self.state: dict[str, Any] = {}
@@ -108,7 +127,15 @@ class Chain:
 
     def process(self, page: Page) -> Outcome:
         """Run every stage on ``page``; never raises for a bad page: it ends quarantined instead."""
-        self.stats.inc_value(STAT("pages"))
+        return self.decide(self.prepare(page))
+
+    def prepare(self, page: Page) -> Prepared:
+        """The stages that depend on the page and the settings alone: extract, clean, the record, normalise.
+
+        It may run in a worker process (``crawler.workers``); it writes nothing and never raises for a bad
+        page: a page that cannot become a record comes back with the stage it failed at and why, for
+        ``decide`` to quarantine.
+        """
         outlet = self.find_outlet(page.outlet, page.url)
         stage, record = "extract", None
         try:
@@ -122,6 +149,24 @@ class Chain:
                 raise Unusable("no article body left after removing page furniture")
             stage = "normalise"
             self.hook.normalise_article(article=record, chain=self)
+        except Unusable as exc:
+            return Prepared(page, record, stage, [str(exc)])
+        except Exception as exc:  # a plugin's bug must cost one page, not the crawl
+            logger.exception("%s failed at stage %s", page.url, stage)
+            return Prepared(page, record, stage, [f"internal error in stage {stage}: {exc!r}"])
+        return Prepared(page, record, stage)
+
+    def decide(self, prepared: Prepared) -> Outcome:
+        """The stages that keep state or write output, on a prepared page: deduplicate, validate, export
+        (or quarantine). Runs in the process that owns the store and the output, one page at a time."""
+        self.stats.inc_value(STAT("pages"))
+        for key, count in prepared.stats.items():
+            self.stats.inc_value(key, count)
+        page, stage, record = prepared.page, prepared.stage, prepared.record
+        if prepared.reasons is not None:
+            return self.quarantine(page, self.find_outlet(page.outlet, page.url), stage, prepared.reasons, record)
+        assert record is not None
+        try:
             stage = "deduplicate"
             seen = self.hook.deduplicate_article(article=record, chain=self)
             if seen:
@@ -130,7 +175,7 @@ class Chain:
             stage = "validate"
             problems = [p for batch in self.hook.validate_article(article=record, chain=self) for p in batch]
             if problems:
-                return self.quarantine(page, outlet, stage, problems, record)
+                return self.quarantine(page, self.find_outlet(page.outlet, page.url), stage, problems, record)
             stage = "export"
             self.hook.export_article(article=record, chain=self)
         except Duplicate as exc:
@@ -139,13 +184,14 @@ class Chain:
         except StoreUnavailable as exc:  # the store is gone: the run stops, and the page is not done
             raise StorageFailed(str(exc)) from exc
         except Unusable as exc:
-            return self.quarantine(page, outlet, stage, [str(exc)], record)
+            return self.quarantine(page, self.find_outlet(page.outlet, page.url), stage, [str(exc)], record)
         except StorageFailed:  # from quarantining a page
             raise
         except Exception as exc:  # a plugin's bug must cost one page, not the crawl
             if stage in STORAGE_STAGES and isinstance(exc, (OSError, sqlite3.Error)):
                 raise StorageFailed(f"cannot keep {page.url} (stage {stage}): {exc}") from exc
             logger.exception("%s failed at stage %s", page.url, stage)
+            outlet = self.find_outlet(page.outlet, page.url)
             return self.quarantine(page, outlet, stage, [f"internal error in stage {stage}: {exc!r}"], record)
         self.stats.inc_value(STAT("exported"))
         return Outcome("exported", record)

@@ -734,6 +734,8 @@ def store_from_settings(settings: Any) -> Store:
 
 @hookimpl
 def chain_opened(chain):
+    if chain.in_worker:  # a worker process only prepares pages: the main process decides with the store
+        return
     chain.state["dedup"] = store_from_settings(chain.settings)
 
 

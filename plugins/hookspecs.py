@@ -8,6 +8,17 @@ exactly like third-party plugins (see ``plugins.manager``).
 Order, for every page: ``extract_article`` (which calls ``clean_tree`` on the HTML it reads) →
 ``clean_lines`` → ``normalise_article`` → ``deduplicate_article`` → ``validate_article`` →
 ``export_article`` or ``quarantine_article``.
+
+Where they run: the stages up to ``normalise_article`` depend on the page and the settings alone
+(``Chain.prepare``); with ``CHAIN_PROCESSES`` > 0 in a crawl, or ``scrapy process -j N``, they run in
+worker processes (``crawler.workers``), each with a chain of its own, pages spread over them. From
+``deduplicate_article`` on (``Chain.decide``), hooks run in the main process, one page at a time in the
+order the pages came in. So an implementation of ``extract_article``, ``clean_tree``, ``clean_lines`` or
+``normalise_article`` keeps no state from one page to the next (each worker sees only some pages) beyond
+what its ``chain_opened`` built, writes no file, and puts in the draft and the record only what pickle can
+carry back to the main process (plain data: no open files, lambdas or lxml elements in the record). Counts
+it adds to ``chain.stats`` travel back with the page. A worker's chain holds the built-in plugins and the
+installed ones (the entry-point group), not plugins registered by hand on another chain.
 """
 
 from __future__ import annotations
@@ -36,6 +47,10 @@ def chain_opened(chain):
     ``chain`` is the ``plugins.chain.Chain``: ``chain.settings`` holds the Scrapy settings,
     ``chain.stats`` the crawl's stats collector and ``chain.state`` a dict where a plugin keeps what
     it opens (a store, a compiled matcher) under a key of its own, to release it in ``chain_closed``.
+
+    It is called in every worker process too, with ``chain.in_worker`` true and the settings as a plain
+    copy: build there only what the prepare stages need (a compiled matcher), and open no store or output,
+    which only the main process writes.
     """
 
 
@@ -56,7 +71,7 @@ def extract_article(page, outlet, chain):
     OpenGraph and ``article:`` meta, ``<link rel=canonical>``), then the outlet's selectors, then a
     generic main-text extractor, and it calls ``clean_tree`` on the element it takes the body from.
     It raises ``plugins.model.Unusable`` with a reason a user understands when the page holds no
-    article.
+    article. May run in a worker process (see the module's docstring); ``page.tree`` is None there.
     """
 
 
@@ -67,7 +82,7 @@ def clean_tree(tree, draft, outlet, chain):
     Called by the extractor before it reads text from ``tree``. A cleaner may move what it removes
     into the draft where it belongs (a photo caption and credit into ``draft.images``), but it never
     edits the text of the nodes it keeps. It appends ``(why, element)`` to ``draft.removed`` for each
-    element it removes, so ``scrapy explain`` can show it.
+    element it removes, so ``scrapy explain`` can show it. May run in a worker process.
     """
 
 
@@ -82,6 +97,7 @@ def clean_lines(draft, outlet, chain):
     exception is a sign-off glued to the end of a paragraph (editors' initials, "... infrastructure.
     NT/HGL"): a cleaner that recognised one after the end of a sentence may cut it off with
     ``draft.trim_end(i, length, reason)``, which keeps the cut text and the reason on the line.
+    May run in a worker process.
     """
 
 
@@ -91,6 +107,7 @@ def normalise_article(article, chain):
 
     ``article`` is the record as it will be exported (a dict following
     ``schemas/article.schema.json``). Implementations add to ``groups``; they do not touch other fields.
+    May run in a worker process: the record goes back to the main process by pickle.
     """
 
 
@@ -101,7 +118,8 @@ def deduplicate_article(article, chain):
     Return a short reason string (e.g. ``"seen"``) to skip a record already exported with the same
     content: it is counted as a duplicate, not exported. Return None to let it through, after setting
     ``revision``, ``cluster`` and ``duplicate_of`` on the record. Nothing may be stored as seen here:
-    that happens in ``export_article``, once the record has passed validation.
+    that happens in ``export_article``, once the record has passed validation. Runs in the main process,
+    one page at a time, as do ``validate_article``, ``export_article`` and ``quarantine_article``.
     """
 
 

@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.commands.crawl import details_at_debug_only
 from crawler.pipelines import HookChainPipeline
+from plugins.model import Page
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Command(ScrapyParseCommand):
         records = []
         for item in items:
             try:
-                records.append(pipeline.process_item(item))
+                records.append(pipeline.process_now(item) if isinstance(item, Page) else item)
             except DropItem as exc:
                 logger.warning("No record: %s", exc)
         return super().scraped_data((records, *rest))

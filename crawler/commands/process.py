@@ -5,17 +5,22 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import logging
+import os
+import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
 from crawler.feeds import OutputGuard
 from crawler.spiders import use_default_feed
 from crawler.warcinput import is_archive, pages_of_archive
+from crawler.workers import Window
 from plugins.extract import CONTROL_CHARACTERS  # what the extractor removes from crawled pages too
 from plugins.model import Page
 from plugins.sanity import binary_content
@@ -25,6 +30,65 @@ FIELDS = ("url", "outlet", "title", "published", "fetched_at", "html", "text", "
 # re-normalised archive keeps every id and cluster), when and from what it was fetched, and the metadata the
 # page gave, which a record's body alone no longer shows.
 KEPT = {"id": str, "canonical_url": str, "provenance": dict, "authors": list, "tags": list, "images": list}
+
+
+logger = logging.getLogger(__name__)
+
+# Seconds between two progress lines in the log when no terminal shows the bar.
+PROGRESS_EVERY_S = 10.0
+
+
+def count_lines(path: Path) -> int:
+    """Lines in a file (a last line without its newline counts), read in blocks: a second per few GB."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
+class Progress:
+    """How far a run is: on a terminal, one line rewritten in place a few times a second (a bar, pages done,
+    the rate and the time left); otherwise a log line every ``PROGRESS_EVERY_S`` seconds. A page counts once
+    the chain is done with it (exported, a duplicate, or quarantined); ``total`` is the input's lines (None
+    for an archive: count and rate only)."""
+
+    BAR = 24
+
+    def __init__(self, total: int | None, terminal: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.started = self.said = self.last = time.monotonic()
+        self.terminal = terminal
+        self.every = 0.2 if terminal else PROGRESS_EVERY_S
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        now = self.last = time.monotonic()
+        if now - self.said >= self.every:
+            self.said = now
+            self.show(now)
+
+    def show(self, now: float, end: str = "") -> None:
+        if self.terminal:
+            filled = int(self.BAR * self.done / self.total) if self.total else 0
+            bar = f"|{'#' * filled}{' ' * (self.BAR - filled)}| " if self.total else ""
+            sys.stderr.write(f"\r{bar}{self.line(now)}\033[K{end}")
+            sys.stderr.flush()
+        else:
+            logger.info(self.line(now))
+
+    def line(self, now: float) -> str:
+        rate = self.done / max(now - self.started, 1e-9)
+        if not self.total:
+            return f"{self.done:,} pages done, {rate:,.0f} pages/s"
+        left = (self.total - self.done) / rate if rate else float("inf")
+        return (f"{self.done:,} of {self.total:,} lines done ({100 * self.done / self.total:.0f} %), "
+                f"{rate:,.0f} pages/s, about {left:,.0f} s left")
+
+    def close(self) -> None:
+        self.show(self.last, end="\n")  # the rate up to the last page, not to the end of the run
 
 
 class ProcessSpider(Spider):
@@ -47,10 +111,33 @@ class ProcessSpider(Spider):
     def __init__(self, *args: Any, path: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.path = Path(path)
+        self.progress: Progress | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProcessSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider.page_done, signal=signal)
+        crawler.signals.connect(spider.closed_progress, signal=signals.spider_closed)
+        return spider
+
+    def page_done(self) -> None:
+        if self.progress is not None:
+            self.progress.advance()
+
+    def closed_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
 
     async def start(self) -> AsyncIterator[Page]:
-        if is_archive(self.path):  # a WARC file or WACZ package: its article responses are the pages
+        archive = is_archive(self.path)  # a WARC file or WACZ package: its article responses are the pages
+        self.progress = Progress(None if archive else count_lines(self.path), terminal=sys.stderr.isatty())
+        # The engine takes items from start() without waiting for the pipeline: with the chain on worker
+        # processes, pages would pile up in memory ahead of them. So each page waits for room first.
+        window = Window.of(self.crawler)
+        if archive:
             for page in pages_of_archive(self.path, self.settings):
+                await window.room()
                 yield page
             return
         empty = 0
@@ -61,9 +148,11 @@ class ProcessSpider(Spider):
                     raw = raw.removeprefix(codecs.BOM_UTF8)
                 line = raw.decode("utf-8", errors="replace")
                 if line.strip():
+                    await window.room()
                     yield self.page_from(number, line)
                 else:
                     empty += 1
+                    self.progress.advance()
         if empty:
             self.logger.info("%s: %d empty lines skipped", self.path, empty)
 
@@ -117,8 +206,24 @@ class Command(BaseRunSpiderCommand):
             "A WARC file (.warc, .warc.gz) or WACZ package (.wacz) gives its article responses instead. "
             "A line from an exported feed keeps its id, canonical_url, fetched_at, provenance, authors, tags "
             "and images. "
-            "Without -o/-O the feed is output/process.jsonl."
+            "Without -o/-O the feed is output/process.jsonl. "
+            "-j N runs the chain's extraction, cleaning and normalising on N worker processes (default: one "
+            "per core); deduplication and the feed stay in this process, in input order, so the records are "
+            "those of -j 1. A progress bar shows on a terminal, a progress line every few seconds otherwise."
         )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                            help="worker processes for the chain (default: the machine's cores, "
+                                 "%(default)s here); 1: all in this process")
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if opts.jobs < 1:
+            raise UsageError("-j/--jobs must be at least 1")
+        assert self.settings is not None
+        self.settings.set("CHAIN_PROCESSES", opts.jobs if opts.jobs > 1 else 0, priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
