@@ -105,6 +105,16 @@ def story(number: int) -> tuple[str, list[str]]:
     ]
 
 
+def report_site(pages: int) -> dict[str, Reply]:
+    """A site of ``pages`` distinct reports at /report-number-N/, listed in its sitemap, robots.txt allowing all."""
+    paths = [f"/report-number-{i}/" for i in range(1, pages + 1)]
+    routes = {path: page(article_html(*story(i))) for i, path in enumerate(paths, start=1)}
+    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
+    routes["/sitemap.xml"] = page('<?xml version="1.0"?><urlset>' + "".join(f"<url><loc>{p}</loc></url>" for p in paths)
+                                  + "</urlset>", content_type="application/xml")
+    return routes
+
+
 class Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 makes a burst of connections wait a second for a SYN retry
 

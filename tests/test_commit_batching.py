@@ -17,19 +17,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.conftest import FAST, ROOT
-from tests.faulty_server import FaultyServer, article_html, page, story
+from tests.faulty_server import FaultyServer, report_site
 
 PAGES = 30
 BATCH = 1000  # larger than the crawl: nothing is committed before the kill
-
-
-def site() -> dict:
-    paths = [f"/report-number-{i}/" for i in range(1, PAGES + 1)]
-    routes = {path: page(article_html(*story(i))) for i, path in enumerate(paths, start=1)}
-    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
-    routes["/sitemap.xml"] = page('<?xml version="1.0"?><urlset>' + "".join(f"<url><loc>{p}</loc></url>" for p in paths)
-                                  + "</urlset>", content_type="application/xml")
-    return routes
 
 
 def crawl(project: Path, start_url: str, log: Path, kill_at_lines: int | None = None) -> int | None:
@@ -64,7 +55,7 @@ def test_a_crawl_killed_with_a_batch_open_ends_with_every_article_once_in_feed_a
     project.mkdir()
     (project / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text())
     feed = project / "x.jsonl"
-    with FaultyServer(site(), delay=0.02) as server:
+    with FaultyServer(report_site(PAGES), delay=0.02) as server:
         start_url = server.base_url + "/sitemap.xml"
         crawl(project, start_url, tmp_path / "killed.log", kill_at_lines=8)
         written = lines(feed)

@@ -22,7 +22,7 @@ import pytest
 
 from plugins.export import validator
 from tests.conftest import FAST, ROOT
-from tests.faulty_server import FaultyServer, article_html, page, story
+from tests.faulty_server import FaultyServer, report_site
 
 OUTLET = "southfront"
 PAGES = 60
@@ -33,15 +33,6 @@ FEEDS = {"-O x.jsonl": (["-O", "x.jsonl"], "x.jsonl"), "-o x.jsonl": (["-o", "x.
          "-O x.jl": (["-O", "x.jl"], "x.jl"), "default": ([], f"output/{OUTLET}.jsonl")}
 SCENARIOS = [(name, attempt) for attempt in range(RUNS) for name in FEEDS
              if RUNS > 1 or name in ("-O x.jsonl", "default")]
-
-
-def site() -> dict:
-    paths = [f"/report-number-{i}/" for i in range(1, PAGES + 1)]
-    routes = {path: page(article_html(*story(i))) for i, path in enumerate(paths, start=1)}
-    routes["/robots.txt"] = page("User-agent: *\nAllow: /\n", content_type="text/plain")
-    routes["/sitemap.xml"] = page('<?xml version="1.0"?><urlset>' + "".join(f"<url><loc>{p}</loc></url>" for p in paths)
-                                  + "</urlset>", content_type="application/xml")
-    return routes
 
 
 def feed_lines(feed: Path) -> int:
@@ -81,7 +72,7 @@ def test_a_killed_and_resumed_crawl_exports_every_article_exactly_once(tmp_path:
     feed_args, feed_name = FEEDS[feed_kind]
     feed = project / feed_name
     logs = []
-    with FaultyServer(site(), delay=0.05) as server:
+    with FaultyServer(report_site(PAGES), delay=0.05) as server:
         start_url = server.base_url + "/sitemap.xml"
         for number in range(KILLS + 1):
             log = tmp_path / f"run{number}.log"
